@@ -1,0 +1,1 @@
+//! handset-engine (being written).

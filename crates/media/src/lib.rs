@@ -1,0 +1,1 @@
+//! handset-media (being written).

@@ -1,0 +1,12 @@
+//! Handset's SIP core, sans-io.
+//!
+//! Nothing in this crate opens a socket or reads a clock: state machines take
+//! bytes and instants in and hand back what to send and when to be woken, in the
+//! style of quinn-proto and str0m. Tests drive them in virtual time.
+//!
+//! - [`message`]: parsing, validation and serialization of SIP messages.
+//! - [`framing`]: splitting a byte stream (TCP, TLS) into messages.
+
+pub mod framing;
+pub mod message;
+pub mod text;

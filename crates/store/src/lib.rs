@@ -1,0 +1,1 @@
+//! handset-store (being written).

@@ -1,0 +1,1 @@
+//! handset-transport (being written).
