@@ -6,7 +6,9 @@
 //!
 //! - [`message`]: parsing, validation and serialization of SIP messages.
 //! - [`framing`]: splitting a byte stream (TCP, TLS) into messages.
+//! - [`transaction`]: RFC 3261 client and server transactions and their timers.
 
 pub mod framing;
 pub mod message;
 pub mod text;
+pub mod transaction;
