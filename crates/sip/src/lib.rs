@@ -6,8 +6,12 @@
 //!
 //! - [`message`]: parsing, validation and serialization of SIP messages.
 //! - [`framing`]: splitting a byte stream (TCP, TLS) into messages.
+//! - [`auth`]: digest authentication (MD5, SHA-256).
+//! - [`dialog`]: dialog state, route sets and in-dialog requests.
 //! - [`transaction`]: RFC 3261 client and server transactions and their timers.
 
+pub mod auth;
+pub mod dialog;
 pub mod framing;
 pub mod message;
 pub mod text;
