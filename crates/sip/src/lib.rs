@@ -9,10 +9,14 @@
 //! - [`auth`]: digest authentication (MD5, SHA-256).
 //! - [`dialog`]: dialog state, route sets and in-dialog requests.
 //! - [`transaction`]: RFC 3261 client and server transactions and their timers.
+//! - [`registration`]: one account's registration, refresh, failover and binding probe.
+//! - [`ua`]: the user-agent core tying transactions and registrations together.
 
 pub mod auth;
 pub mod dialog;
 pub mod framing;
 pub mod message;
+pub mod registration;
 pub mod text;
 pub mod transaction;
+pub mod ua;

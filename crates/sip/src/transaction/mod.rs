@@ -14,7 +14,7 @@ mod server_invite;
 mod server_non_invite;
 mod timers;
 
-pub use endpoint::{Endpoint, EndpointConfig, Transmit, TxEvent};
+pub use endpoint::{Endpoint, EndpointConfig, EndpointError, Transmit, TxEvent};
 pub use key::TransactionKey;
 pub use timers::TimerConfig;
 

@@ -1,0 +1,401 @@
+//! The user-agent core: the transaction endpoint, every account's
+//! registration, Via construction, and the requests a UA answers by itself
+//! (OPTIONS). Everything else reaches the application as [`UaEvent`]s.
+//!
+//! Sans-io like the rest of the crate: the engine feeds it datagrams and time,
+//! and drains transmits, events and the next timeout.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::message::{new_branch, new_tag, HeaderAccess, HeaderName, Message, Method, Request, Response, Via};
+use crate::registration::{LocalAddr, RegPurpose, RegState, Registration, RegistrationConfig, ALLOW};
+use crate::transaction::{
+    Endpoint, EndpointConfig, EndpointError, Peer, TransactionId, Transmit, Transport, TxEvent,
+};
+
+/// Identifies an account inside the UA.
+pub type AccountId = u32;
+
+/// Settings of the UA core.
+#[derive(Debug, Clone)]
+pub struct UaConfig {
+    /// Transaction layer settings.
+    pub endpoint: EndpointConfig,
+    /// User-Agent / Server header value.
+    pub user_agent: String,
+}
+
+impl Default for UaConfig {
+    fn default() -> Self {
+        UaConfig {
+            endpoint: EndpointConfig::default(),
+            user_agent: concat!("Handset/", env!("CARGO_PKG_VERSION")).to_string(),
+        }
+    }
+}
+
+/// What the application learns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UaEvent {
+    /// An account's registration changed state.
+    Registration {
+        /// The account.
+        account: AccountId,
+        /// Its new state.
+        state: RegState,
+    },
+    /// A request the application must handle (and answer, unless it is an ACK).
+    Request {
+        /// The account it is addressed to, when one matches.
+        account: Option<AccountId>,
+        /// The server transaction; `None` for ACK.
+        tx: Option<TransactionId>,
+        /// The request.
+        request: Request,
+        /// Sender.
+        source: Peer,
+    },
+    /// A response to a request sent with [`UserAgent::send_request`].
+    Response {
+        /// Its transaction.
+        tx: TransactionId,
+        /// The response.
+        response: Response,
+    },
+    /// A transaction of the application failed (timeout or transport error).
+    Timeout {
+        /// The transaction.
+        tx: TransactionId,
+    },
+    /// A 2xx retransmission for an INVITE whose transaction is gone: re-ACK it.
+    StrayResponse {
+        /// The response.
+        response: Response,
+        /// Sender.
+        source: Peer,
+    },
+    /// A CANCEL for a pending incoming INVITE (already answered 200).
+    Cancelled {
+        /// The INVITE's server transaction; answer it 487.
+        invite: TransactionId,
+    },
+    /// Input that could not be parsed.
+    Malformed {
+        /// Sender.
+        source: Peer,
+        /// Reason.
+        reason: String,
+        /// Status sent back, if any.
+        answered: Option<u16>,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Owner {
+    Registration(AccountId, RegPurpose),
+    App,
+}
+
+/// See the [module docs](self).
+#[derive(Debug)]
+pub struct UserAgent {
+    cfg: UaConfig,
+    endpoint: Endpoint,
+    locals: HashMap<Transport, LocalAddr>,
+    regs: BTreeMap<AccountId, Registration>,
+    owners: HashMap<TransactionId, Owner>,
+    events: VecDeque<UaEvent>,
+}
+
+impl UserAgent {
+    /// A UA with no account and no transport.
+    pub fn new(cfg: UaConfig) -> Self {
+        UserAgent {
+            endpoint: Endpoint::new(cfg.endpoint.clone()),
+            cfg,
+            locals: HashMap::new(),
+            regs: BTreeMap::new(),
+            owners: HashMap::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// Declares how this UA appears on a transport.
+    pub fn set_local(&mut self, transport: Transport, local: LocalAddr) {
+        self.locals.insert(transport, local);
+    }
+
+    /// How this UA appears on a transport.
+    pub fn local(&self, transport: Transport) -> Option<LocalAddr> {
+        self.locals.get(&transport).cloned()
+    }
+
+    /// Adds an account and starts registering it. Replaces an account with the same id.
+    pub fn add_account(&mut self, now: Instant, id: AccountId, cfg: RegistrationConfig) {
+        let mut reg = Registration::new(cfg);
+        let locals = self.locals.clone();
+        reg.start(now, &|t| locals.get(&t).cloned());
+        self.regs.insert(id, reg);
+        self.pump_registration(now, id);
+    }
+
+    /// Unregisters an account and forgets it once the server answered (or at once).
+    pub fn remove_account(&mut self, now: Instant, id: AccountId) {
+        let locals = self.locals.clone();
+        if let Some(reg) = self.regs.get_mut(&id) {
+            reg.stop(now, &|t| locals.get(&t).cloned());
+        }
+        self.pump_registration(now, id);
+    }
+
+    /// Unregisters every account (on exit).
+    pub fn unregister_all(&mut self, now: Instant) {
+        let ids: Vec<AccountId> = self.regs.keys().copied().collect();
+        for id in ids {
+            self.remove_account(now, id);
+        }
+    }
+
+    /// True while some unregistration awaits its answer.
+    pub fn unregistering(&self) -> bool {
+        self.owners
+            .values()
+            .any(|o| matches!(o, Owner::Registration(_, RegPurpose::Unregister)))
+    }
+
+    /// The registration state of an account.
+    pub fn registration(&self, id: AccountId) -> Option<&Registration> {
+        self.regs.get(&id)
+    }
+
+    /// Local addresses changed: every account registers again.
+    pub fn network_changed(&mut self, now: Instant) {
+        let ids: Vec<AccountId> = self.regs.keys().copied().collect();
+        let locals = self.locals.clone();
+        for id in ids {
+            if let Some(r) = self.regs.get_mut(&id) {
+                r.restart(now, &|t| locals.get(&t).cloned());
+            }
+            self.pump_registration(now, id);
+        }
+    }
+
+    /// A connection closed: accounts registered through it register again
+    /// (their binding points at a flow that no longer exists).
+    pub fn flow_closed(&mut self, now: Instant, transport: Transport, addr: std::net::SocketAddr) {
+        let ids: Vec<AccountId> = self
+            .regs
+            .iter()
+            .filter(|(_, r)| r.current_target().is_some_and(|p| p.transport == transport && p.addr == addr))
+            .map(|(id, _)| *id)
+            .collect();
+        let locals = self.locals.clone();
+        for id in ids {
+            if let Some(r) = self.regs.get_mut(&id) {
+                r.restart(now, &|t| locals.get(&t).cloned());
+            }
+            self.pump_registration(now, id);
+        }
+    }
+
+    /// Sends an out-of-dialog or in-dialog request; a Via is added on top.
+    pub fn send_request(&mut self, now: Instant, request: Request, peer: Peer) -> Result<TransactionId, EndpointError> {
+        self.send_owned(now, request, peer, None, Owner::App)
+    }
+
+    fn send_owned(
+        &mut self,
+        now: Instant,
+        mut request: Request,
+        peer: Peer,
+        timeout: Option<Duration>,
+        owner: Owner,
+    ) -> Result<TransactionId, EndpointError> {
+        let local = self.locals.get(&peer.transport).cloned().unwrap_or(LocalAddr {
+            host: crate::message::Host::Name("handset.invalid".into()),
+            port: None,
+        });
+        let via = Via::new(peer.transport.via_token(), local.host, local.port, &new_branch());
+        request.headers.push_front(HeaderName::Via, via.to_string());
+        let tx = self.endpoint.send_request_with_timeout(now, request, peer, timeout)?;
+        self.owners.insert(tx, owner);
+        Ok(tx)
+    }
+
+    /// Answers a request the application received.
+    pub fn respond(&mut self, now: Instant, tx: TransactionId, response: Response) -> Result<(), EndpointError> {
+        self.endpoint.send_response(now, tx, response)
+    }
+
+    /// Sends an ACK (for a 2xx) or another message outside any transaction; an
+    /// ACK gets a fresh Via.
+    pub fn send_stateless(&mut self, mut message: Message, peer: Peer) {
+        if let Message::Request(r) = &mut message {
+            let local = self.locals.get(&peer.transport).cloned();
+            if let Some(local) = local {
+                let via = Via::new(peer.transport.via_token(), local.host, local.port, &new_branch());
+                r.headers.push_front(HeaderName::Via, via.to_string());
+            }
+        }
+        self.endpoint.send_stateless(&message, peer);
+    }
+
+    /// The I/O layer failed to send a transmit of `tx`.
+    pub fn transport_error(&mut self, now: Instant, tx: TransactionId) {
+        self.endpoint.handle_transport_error(tx);
+        self.drain_endpoint(now);
+    }
+
+    /// The request a client transaction carries (for CANCEL or an auth retry).
+    pub fn client_request(&self, tx: TransactionId) -> Option<&Request> {
+        self.endpoint.client_request(tx)
+    }
+
+    /// Bytes received.
+    pub fn handle_input(&mut self, now: Instant, source: Peer, data: &[u8]) {
+        self.endpoint.handle_input(now, source, data);
+        self.drain_endpoint(now);
+    }
+
+    /// Time passed.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.endpoint.handle_timeout(now);
+        self.drain_endpoint(now);
+        let ids: Vec<AccountId> = self
+            .regs
+            .iter()
+            .filter(|(_, r)| r.poll_timeout().is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        let locals = self.locals.clone();
+        for id in ids {
+            if let Some(r) = self.regs.get_mut(&id) {
+                r.handle_timeout(now, &|t| locals.get(&t).cloned());
+            }
+            self.pump_registration(now, id);
+        }
+    }
+
+    /// The earliest moment something is due.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let regs = self.regs.values().filter_map(Registration::poll_timeout).min();
+        [self.endpoint.poll_timeout(), regs].into_iter().flatten().min()
+    }
+
+    /// The next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.endpoint.poll_transmit()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<UaEvent> {
+        self.events.pop_front()
+    }
+
+    fn pump_registration(&mut self, now: Instant, id: AccountId) {
+        let Some(reg) = self.regs.get_mut(&id) else { return };
+        let sends = reg.drain_sends();
+        let states = reg.drain_events();
+        let finished = matches!(reg.state(), RegState::Unregistered) && sends.is_empty();
+        for s in states {
+            self.events.push_back(UaEvent::Registration { account: id, state: s });
+        }
+        for s in sends {
+            let purpose = s.purpose;
+            if let Err(e) = self.send_owned(now, s.request, s.peer, s.timeout, Owner::Registration(id, purpose)) {
+                tracing::warn!(account = id, error = %e, "could not send REGISTER");
+            }
+        }
+        let _ = finished;
+        self.drain_endpoint(now);
+    }
+
+    fn account_for(&self, req: &Request) -> Option<AccountId> {
+        let uri = req.uri.as_sip()?;
+        if let Some(line) = uri.params.get("line") {
+            if let Some((id, _)) = self.regs.iter().find(|(_, r)| r.line() == line) {
+                return Some(*id);
+            }
+        }
+        let user = uri.user_decoded();
+        self.regs
+            .iter()
+            .find(|(_, r)| r.config().aor.user_decoded() == user)
+            .map(|(id, _)| *id)
+    }
+
+    fn drain_endpoint(&mut self, now: Instant) {
+        while let Some(ev) = self.endpoint.poll_event() {
+            match ev {
+                TxEvent::Request { tx, request, source } => self.on_request(now, tx, request, source),
+                TxEvent::Response { tx, response } => match self.owners.get(&tx).copied() {
+                    Some(Owner::Registration(id, purpose)) => {
+                        let locals = self.locals.clone();
+                        if let Some(r) = self.regs.get_mut(&id) {
+                            r.on_response(now, purpose, &response, &|t| locals.get(&t).cloned());
+                        }
+                        self.pump_registration(now, id);
+                    }
+                    Some(Owner::App) => self.events.push_back(UaEvent::Response { tx, response }),
+                    None => {}
+                },
+                TxEvent::Timeout { tx, .. } => match self.owners.get(&tx).copied() {
+                    Some(Owner::Registration(id, purpose)) => {
+                        let locals = self.locals.clone();
+                        if let Some(r) = self.regs.get_mut(&id) {
+                            r.on_transaction_timeout(now, purpose, &|t| locals.get(&t).cloned());
+                        }
+                        self.pump_registration(now, id);
+                    }
+                    Some(Owner::App) => self.events.push_back(UaEvent::Timeout { tx }),
+                    None => {}
+                },
+                TxEvent::Terminated { tx } => {
+                    self.owners.remove(&tx);
+                }
+                TxEvent::StrayResponse { response, source } => {
+                    self.events.push_back(UaEvent::StrayResponse { response, source })
+                }
+                TxEvent::Cancelled { invite, .. } => self.events.push_back(UaEvent::Cancelled { invite }),
+                TxEvent::Malformed {
+                    source,
+                    reason,
+                    answered,
+                } => self.events.push_back(UaEvent::Malformed {
+                    source,
+                    reason,
+                    answered,
+                }),
+            }
+        }
+    }
+
+    fn on_request(&mut self, now: Instant, tx: Option<TransactionId>, request: Request, source: Peer) {
+        let account = self.account_for(&request);
+        if request.method == Method::Options && request.to_header().is_some_and(|t| t.tag().is_none()) {
+            if let Some(tx) = tx {
+                if let Some(call_id) = request.call_id() {
+                    for r in self.regs.values_mut() {
+                        if r.probe_call_id() == call_id {
+                            r.on_probe_looped();
+                        }
+                    }
+                }
+                let resp = Response::for_request(&request, 200, Some(&new_tag()))
+                    .with_header(HeaderName::Allow, ALLOW)
+                    .with_header(HeaderName::Accept, "application/sdp, message/cpim, text/plain")
+                    .with_header(HeaderName::Supported, "replaces, timer, 100rel")
+                    .with_header(HeaderName::Server, self.cfg.user_agent.clone());
+                let _ = self.endpoint.send_response(now, tx, resp);
+                return;
+            }
+        }
+        self.events.push_back(UaEvent::Request {
+            account,
+            tx,
+            request,
+            source,
+        });
+    }
+}
