@@ -39,7 +39,9 @@ impl Algorithm {
     fn hash(self, data: &str) -> String {
         match self {
             Algorithm::Md5 | Algorithm::Md5Sess => hex::encode(Md5::digest(data.as_bytes())),
-            Algorithm::Sha256 | Algorithm::Sha256Sess => hex::encode(Sha256::digest(data.as_bytes())),
+            Algorithm::Sha256 | Algorithm::Sha256Sess => {
+                hex::encode(Sha256::digest(data.as_bytes()))
+            }
         }
     }
 
@@ -128,10 +130,16 @@ impl Challenge {
         let nonce = get("nonce").ok_or_else(|| AuthError::Malformed("no nonce".into()))?;
         let algorithm = match get("algorithm") {
             None => Algorithm::Md5,
-            Some(a) => Algorithm::parse(&a).ok_or_else(|| AuthError::Unsupported(format!("algorithm {a}")))?,
+            Some(a) => Algorithm::parse(&a)
+                .ok_or_else(|| AuthError::Unsupported(format!("algorithm {a}")))?,
         };
         let qop = get("qop")
-            .map(|q| q.split(',').map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty()).collect())
+            .map(|q| {
+                q.split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(Challenge {
             realm,
@@ -148,7 +156,10 @@ impl Challenge {
     pub fn from_response(resp: &Response) -> Result<Vec<Challenge>, AuthError> {
         let mut out = Vec::new();
         let mut last_err = None;
-        for (name, proxy) in [(HeaderName::WwwAuthenticate, false), (HeaderName::ProxyAuthenticate, true)] {
+        for (name, proxy) in [
+            (HeaderName::WwwAuthenticate, false),
+            (HeaderName::ProxyAuthenticate, true),
+        ] {
             for v in resp.headers.get_lines(&name) {
                 match Challenge::parse(v, proxy) {
                     Ok(c) => out.push(c),
@@ -201,7 +212,10 @@ pub fn digest_response(
     } else {
         None
     };
-    let mut ha1 = alg.hash(&format!("{}:{}:{}", creds.username, ch.realm, creds.password));
+    let mut ha1 = alg.hash(&format!(
+        "{}:{}:{}",
+        creds.username, ch.realm, creds.password
+    ));
     if alg.is_sess() {
         ha1 = alg.hash(&format!("{ha1}:{}:{cnonce}", ch.nonce));
     }
@@ -276,7 +290,15 @@ impl AuthSession {
         for e in &mut self.entries {
             e.nc += 1;
             let cnonce = new_cnonce();
-            let value = digest_response(&e.challenge, &self.creds, &req.method, &uri, &req.body, e.nc, &cnonce);
+            let value = digest_response(
+                &e.challenge,
+                &self.creds,
+                &req.method,
+                &uri,
+                &req.body,
+                e.nc,
+                &cnonce,
+            );
             let name = if e.challenge.proxy {
                 HeaderName::ProxyAuthorization
             } else {
@@ -296,7 +318,11 @@ impl AuthSession {
                 continue;
             }
             seen_realms.push(ch.realm.clone());
-            if let Some(e) = self.entries.iter_mut().find(|e| e.challenge.realm == ch.realm && e.challenge.proxy == ch.proxy) {
+            if let Some(e) = self
+                .entries
+                .iter_mut()
+                .find(|e| e.challenge.realm == ch.realm && e.challenge.proxy == ch.proxy)
+            {
                 if e.fresh && !ch.stale {
                     return Err(AuthError::Rejected { realm: ch.realm });
                 }
@@ -350,8 +376,19 @@ mod tests {
             username: "Mufasa".into(),
             password: "Circle Of Life".into(),
         };
-        let v = digest_response(&ch, &creds, &Method::Extension("GET".into()), "/dir/index.html", b"", 1, "0a4f113b");
-        assert!(v.contains(r#"response="6629fae49393a05397450978507c4ef1""#), "{v}");
+        let v = digest_response(
+            &ch,
+            &creds,
+            &Method::Extension("GET".into()),
+            "/dir/index.html",
+            b"",
+            1,
+            "0a4f113b",
+        );
+        assert!(
+            v.contains(r#"response="6629fae49393a05397450978507c4ef1""#),
+            "{v}"
+        );
         assert!(v.contains("qop=auth, nc=00000001"));
     }
 
@@ -368,8 +405,21 @@ mod tests {
             username: "Mufasa".into(),
             password: "Circle of Life".into(),
         };
-        let v = digest_response(&ch, &creds, &Method::Extension("GET".into()), "/dir/index.html", b"", 1, "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ");
-        assert!(v.contains(r#"response="753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1""#), "{v}");
+        let v = digest_response(
+            &ch,
+            &creds,
+            &Method::Extension("GET".into()),
+            "/dir/index.html",
+            b"",
+            1,
+            "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+        );
+        assert!(
+            v.contains(
+                r#"response="753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1""#
+            ),
+            "{v}"
+        );
     }
 
     #[test]
@@ -384,14 +434,23 @@ mod tests {
             headers: Default::default(),
             body: vec![],
         };
-        resp.headers.push(HeaderName::WwwAuthenticate, r#"Digest realm="r", nonce="n1", qop="auth""#);
+        resp.headers.push(
+            HeaderName::WwwAuthenticate,
+            r#"Digest realm="r", nonce="n1", qop="auth""#,
+        );
         s.on_challenge(&resp).unwrap();
         s.on_success();
         // later, the nonce expired: stale=true is fine and so is a plain new challenge once
         let mut stale = resp.clone();
-        stale.headers.set(HeaderName::WwwAuthenticate, r#"Digest realm="r", nonce="n2", stale=true"#);
+        stale.headers.set(
+            HeaderName::WwwAuthenticate,
+            r#"Digest realm="r", nonce="n2", stale=true"#,
+        );
         s.on_challenge(&stale).unwrap();
         // the fresh nonce refused without stale: wrong password
-        assert_eq!(s.on_challenge(&resp), Err(AuthError::Rejected { realm: "r".into() }));
+        assert_eq!(
+            s.on_challenge(&resp),
+            Err(AuthError::Rejected { realm: "r".into() })
+        );
     }
 }

@@ -91,7 +91,10 @@ impl Dialog {
             remote,
             remote_target,
             route_set,
-            secure: req.uri.as_sip().is_some_and(|u| u.scheme == SipScheme::Sips),
+            secure: req
+                .uri
+                .as_sip()
+                .is_some_and(|u| u.scheme == SipScheme::Sips),
         })
     }
 
@@ -115,7 +118,10 @@ impl Dialog {
             remote,
             remote_target,
             route_set: req.record_routes(),
-            secure: req.uri.as_sip().is_some_and(|u| u.scheme == SipScheme::Sips),
+            secure: req
+                .uri
+                .as_sip()
+                .is_some_and(|u| u.scheme == SipScheme::Sips),
         })
     }
 
@@ -154,7 +160,8 @@ impl Dialog {
         let (uri, routes): (Uri, Vec<String>) = match self.route_set.first() {
             // strict routing (12.2.1.1): the first route becomes the Request-URI
             Some(first) if !first.uri.as_sip().is_some_and(|u| u.params.contains("lr")) => {
-                let mut routes: Vec<String> = self.route_set[1..].iter().map(|r| r.to_string()).collect();
+                let mut routes: Vec<String> =
+                    self.route_set[1..].iter().map(|r| r.to_string()).collect();
                 routes.push(format!("<{}>", self.remote_target));
                 (strip_uri_headers(&first.uri), routes)
             }
@@ -223,7 +230,10 @@ impl Dialog {
 }
 
 fn is_target_refresh(m: &Method) -> bool {
-    matches!(m, Method::Invite | Method::Update | Method::Subscribe | Method::Notify | Method::Refer)
+    matches!(
+        m,
+        Method::Invite | Method::Update | Method::Subscribe | Method::Notify | Method::Refer
+    )
 }
 
 fn strip_uri_headers(uri: &Uri) -> Uri {
@@ -259,7 +269,9 @@ Content-Length: 0
 
     #[test]
     fn uac_dialog_routes_and_requests() {
-        let Message::Request(req) = msg(INVITE) else { panic!() };
+        let Message::Request(req) = msg(INVITE) else {
+            panic!()
+        };
         let resp_s = "SIP/2.0 200 OK
 Via: SIP/2.0/UDP pc33.atlanta.example;branch=z9hG4bKnashds8
 To: Bob <sip:bob@biloxi.example>;tag=a6c85cf
@@ -271,7 +283,9 @@ Record-Route: <sip:p2.example;lr>, <sip:p1.example;lr>
 Content-Length: 0
 
 ";
-        let Message::Response(resp) = msg(resp_s) else { panic!() };
+        let Message::Response(resp) = msg(resp_s) else {
+            panic!()
+        };
         let mut d = Dialog::from_uac(&req, &resp).unwrap();
         assert_eq!(d.id.remote_tag, "a6c85cf");
         assert_eq!(d.state, DialogState::Confirmed);
@@ -286,27 +300,44 @@ Content-Length: 0
 
     #[test]
     fn uas_dialog_checks_cseq_and_refreshes_target() {
-        let Message::Request(req) = msg(INVITE) else { panic!() };
+        let Message::Request(req) = msg(INVITE) else {
+            panic!()
+        };
         let mut d = Dialog::from_uas(&req, "mytag").unwrap();
         assert_eq!(d.route_set.len(), 2);
         let reinvite = INVITE
-            .replace("To: Bob <sip:bob@biloxi.example>", "To: Bob <sip:bob@biloxi.example>;tag=mytag")
+            .replace(
+                "To: Bob <sip:bob@biloxi.example>",
+                "To: Bob <sip:bob@biloxi.example>;tag=mytag",
+            )
             .replace("314159 INVITE", "314160 INVITE")
             .replace("pc33.atlanta.example>", "198.51.100.9>");
-        let Message::Request(re) = msg(&reinvite) else { panic!() };
+        let Message::Request(re) = msg(&reinvite) else {
+            panic!()
+        };
         d.on_request(&re).unwrap();
         assert_eq!(d.remote_target.to_string(), "sip:alice@198.51.100.9");
         let old = reinvite.replace("314160 INVITE", "314100 INVITE");
-        let Message::Request(old) = msg(&old) else { panic!() };
+        let Message::Request(old) = msg(&old) else {
+            panic!()
+        };
         assert_eq!(d.on_request(&old), Err(DialogError::CSeqOutOfOrder));
     }
 
     #[test]
     fn strict_route_puts_first_route_in_request_uri() {
-        let Message::Request(req) = msg(&INVITE.replace("Record-Route: <sip:p2.example;lr>, <sip:p1.example;lr>", "Record-Route: <sip:strict.example>")) else { panic!() };
+        let Message::Request(req) = msg(&INVITE.replace(
+            "Record-Route: <sip:p2.example;lr>, <sip:p1.example;lr>",
+            "Record-Route: <sip:strict.example>",
+        )) else {
+            panic!()
+        };
         let mut d = Dialog::from_uas(&req, "t").unwrap();
         let bye = d.create_request(Method::Bye);
         assert_eq!(bye.uri.to_string(), "sip:strict.example");
-        assert_eq!(bye.routes().last().unwrap().uri.to_string(), "sip:alice@pc33.atlanta.example");
+        assert_eq!(
+            bye.routes().last().unwrap().uri.to_string(),
+            "sip:alice@pc33.atlanta.example"
+        );
     }
 }

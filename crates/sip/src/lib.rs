@@ -10,6 +10,7 @@
 //! - [`dialog`]: dialog state, route sets and in-dialog requests.
 //! - [`transaction`]: RFC 3261 client and server transactions and their timers.
 //! - [`registration`]: one account's registration, refresh, failover and binding probe.
+//! - [`uas`]: the checks a UAS makes before processing a request.
 //! - [`ua`]: the user-agent core tying transactions and registrations together.
 
 pub mod auth;
@@ -20,3 +21,4 @@ pub mod registration;
 pub mod text;
 pub mod transaction;
 pub mod ua;
+pub mod uas;

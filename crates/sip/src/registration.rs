@@ -14,13 +14,14 @@ use rand::Rng;
 
 use crate::auth::{AuthError, AuthSession, Credentials};
 use crate::message::{
-    new_call_id, new_tag, HeaderAccess, HeaderName, Host, Method, NameAddr, Request, RequestBuilder, Response, SipUri,
-    Uri,
+    new_call_id, new_tag, HeaderAccess, HeaderName, Host, Method, NameAddr, Request,
+    RequestBuilder, Response, SipUri, Uri,
 };
 use crate::transaction::{Peer, Transport};
 
 /// Methods this UA accepts, advertised in Allow.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY, SUBSCRIBE, MESSAGE";
+pub const ALLOW: &str =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY, SUBSCRIBE, MESSAGE";
 
 /// How this UA appears on one transport (Via sent-by, Contact host and port).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +115,9 @@ impl std::fmt::Display for RegFailure {
             RegFailure::AuthenticationFailed { user, domain } => {
                 write!(f, "authentication failed for {user}@{domain}")
             }
-            RegFailure::Refused { status, reason } => write!(f, "registration refused: {status} {reason}"),
+            RegFailure::Refused { status, reason } => {
+                write!(f, "registration refused: {status} {reason}")
+            }
             RegFailure::UnsupportedAuth(s) => write!(f, "cannot authenticate: {s}"),
         }
     }
@@ -273,7 +276,10 @@ impl Registration {
 
     /// When to call [`Registration::handle_timeout`].
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.refresh_at, self.retry_at, self.probe_at].into_iter().flatten().min()
+        [self.refresh_at, self.retry_at, self.probe_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn set_state(&mut self, s: RegState) {
@@ -317,7 +323,11 @@ impl Registration {
         self.start(now, local);
     }
 
-    fn contact_for(&mut self, transport: Transport, local: &dyn Fn(Transport) -> Option<LocalAddr>) -> Option<SipUri> {
+    fn contact_for(
+        &mut self,
+        transport: Transport,
+        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+    ) -> Option<SipUri> {
         let l = local(transport)?;
         let mut c = SipUri::new(l.host);
         if let Some(u) = &self.cfg.aor.user {
@@ -325,7 +335,10 @@ impl Registration {
         }
         c.port = l.port;
         if transport != Transport::Udp {
-            c.params.set("transport", Some(&transport.via_token().to_ascii_lowercase()));
+            c.params.set(
+                "transport",
+                Some(&transport.via_token().to_ascii_lowercase()),
+            );
         }
         c.params.set("line", Some(&self.line));
         Some(c)
@@ -339,7 +352,12 @@ impl Registration {
         v
     }
 
-    fn send_register(&mut self, now: Instant, local: &dyn Fn(Transport) -> Option<LocalAddr>, purpose: RegPurpose) {
+    fn send_register(
+        &mut self,
+        now: Instant,
+        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+        purpose: RegPurpose,
+    ) {
         let Some(peer) = self.current_target() else {
             self.fail_temporarily(now, "no server address to register with".into());
             return;
@@ -354,12 +372,23 @@ impl Registration {
                 }
             },
         };
-        let expires = if purpose == RegPurpose::Unregister { 0 } else { self.expires };
+        let expires = if purpose == RegPurpose::Unregister {
+            0
+        } else {
+            self.expires
+        };
         self.cseq += 1;
         let mut from = NameAddr::new(Uri::Sip(self.cfg.aor.clone()));
         from.set_tag(&self.from_tag);
         let to = NameAddr::new(Uri::Sip(self.cfg.aor.clone()));
-        let mut b = RequestBuilder::new(Method::Register, self.cfg.registrar.clone(), from, to, &self.call_id, self.cseq);
+        let mut b = RequestBuilder::new(
+            Method::Register,
+            self.cfg.registrar.clone(),
+            from,
+            to,
+            &self.call_id,
+            self.cseq,
+        );
         for r in &self.cfg.route {
             b = b.header(HeaderName::Route, r.to_string());
         }
@@ -386,12 +415,21 @@ impl Registration {
     }
 
     fn send_probe(&mut self, now: Instant) {
-        let Some(peer) = self.current_target() else { return };
+        let Some(peer) = self.current_target() else {
+            return;
+        };
         self.probe_cseq += 1;
         let aor = Uri::Sip(self.cfg.aor.clone());
         let mut from = NameAddr::new(aor.clone());
         from.set_tag(&self.from_tag);
-        let mut b = RequestBuilder::new(Method::Options, aor.clone(), from, NameAddr::new(aor), &self.probe_call_id, self.probe_cseq);
+        let mut b = RequestBuilder::new(
+            Method::Options,
+            aor.clone(),
+            from,
+            NameAddr::new(aor),
+            &self.probe_call_id,
+            self.probe_cseq,
+        );
         for r in &self.cfg.route {
             b = b.header(HeaderName::Route, r.to_string());
         }
@@ -452,7 +490,13 @@ impl Registration {
     }
 
     /// A response to one of our requests.
-    pub fn on_response(&mut self, now: Instant, purpose: RegPurpose, resp: &Response, local: &dyn Fn(Transport) -> Option<LocalAddr>) {
+    pub fn on_response(
+        &mut self,
+        now: Instant,
+        purpose: RegPurpose,
+        resp: &Response,
+        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+    ) {
         if purpose == RegPurpose::Probe {
             self.on_probe_response(now, resp, local);
             return;
@@ -487,7 +531,11 @@ impl Registration {
                     }
                 }
                 let server = self.current_target().expect("target in use");
-                let contact = self.contact.as_ref().map(|c| c.to_string()).unwrap_or_default();
+                let contact = self
+                    .contact
+                    .as_ref()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default();
                 self.set_state(RegState::Registered {
                     expires: granted,
                     contact,
@@ -497,15 +545,19 @@ impl Registration {
             401 | 407 => {
                 self.auth_retries += 1;
                 match self.auth.on_challenge(resp) {
-                    Err(AuthError::Rejected { .. }) => self.fail_for_good(RegFailure::AuthenticationFailed {
-                        user: self.cfg.credentials.username.clone(),
-                        domain: self.cfg.aor.host.to_string(),
-                    }),
+                    Err(AuthError::Rejected { .. }) => {
+                        self.fail_for_good(RegFailure::AuthenticationFailed {
+                            user: self.cfg.credentials.username.clone(),
+                            domain: self.cfg.aor.host.to_string(),
+                        })
+                    }
                     Err(e) => self.fail_for_good(RegFailure::UnsupportedAuth(e.to_string())),
-                    Ok(()) if self.auth_retries > 3 => self.fail_for_good(RegFailure::AuthenticationFailed {
-                        user: self.cfg.credentials.username.clone(),
-                        domain: self.cfg.aor.host.to_string(),
-                    }),
+                    Ok(()) if self.auth_retries > 3 => {
+                        self.fail_for_good(RegFailure::AuthenticationFailed {
+                            user: self.cfg.credentials.username.clone(),
+                            domain: self.cfg.aor.host.to_string(),
+                        })
+                    }
                     Ok(()) => self.send_register(now, local, purpose),
                 }
             }
@@ -526,7 +578,14 @@ impl Registration {
                 }
             }
             503 => {
-                let reason = format!("{} {} from {}", resp.status, resp.reason, self.current_target().map(|p| p.to_string()).unwrap_or_default());
+                let reason = format!(
+                    "{} {} from {}",
+                    resp.status,
+                    resp.reason,
+                    self.current_target()
+                        .map(|p| p.to_string())
+                        .unwrap_or_default()
+                );
                 if purpose == RegPurpose::Register && self.failover() {
                     self.send_register(now, local, purpose);
                 } else if purpose == RegPurpose::Register {
@@ -561,7 +620,11 @@ impl Registration {
             if let Uri::Sip(u) = &c.uri {
                 let same_line = u.params.get("line") == Some(self.line.as_str());
                 if same_line || u.equivalent(ours) {
-                    if let Some(e) = c.params.get("expires").and_then(crate::message::parse_delta_seconds) {
+                    if let Some(e) = c
+                        .params
+                        .get("expires")
+                        .and_then(crate::message::parse_delta_seconds)
+                    {
                         return Some(e);
                     }
                 }
@@ -570,7 +633,12 @@ impl Registration {
         resp.expires()
     }
 
-    fn on_probe_response(&mut self, now: Instant, resp: &Response, local: &dyn Fn(Transport) -> Option<LocalAddr>) {
+    fn on_probe_response(
+        &mut self,
+        now: Instant,
+        resp: &Response,
+        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+    ) {
         if resp.status < 200 || !self.probe_pending {
             return;
         }
@@ -592,7 +660,12 @@ impl Registration {
     }
 
     /// A transaction of ours failed: Timer F/B, or the transport refused it.
-    pub fn on_transaction_timeout(&mut self, now: Instant, purpose: RegPurpose, local: &dyn Fn(Transport) -> Option<LocalAddr>) {
+    pub fn on_transaction_timeout(
+        &mut self,
+        now: Instant,
+        purpose: RegPurpose,
+        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+    ) {
         match purpose {
             RegPurpose::Probe => {
                 if !self.probe_pending {
@@ -608,7 +681,10 @@ impl Registration {
                 self.set_state(RegState::Unregistered);
             }
             RegPurpose::Register => {
-                let server = self.current_target().map(|p| p.to_string()).unwrap_or_default();
+                let server = self
+                    .current_target()
+                    .map(|p| p.to_string())
+                    .unwrap_or_default();
                 if self.failover() {
                     self.send_register(now, local, purpose);
                 } else {
@@ -639,7 +715,11 @@ impl Registration {
 /// lapses, leaving time for a retransmission or two.
 pub fn refresh_delay(granted: u32) -> Duration {
     let g = granted as u64;
-    let margin = if g > 60 { (g / 10).clamp(5, 300) } else { g / 2 };
+    let margin = if g > 60 {
+        (g / 10).clamp(5, 300)
+    } else {
+        g / 2
+    };
     Duration::from_secs(g.saturating_sub(margin).max(1))
 }
 

@@ -8,8 +8,12 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use crate::message::{new_branch, new_tag, HeaderAccess, HeaderName, Message, Method, Request, Response, Via};
-use crate::registration::{LocalAddr, RegPurpose, RegState, Registration, RegistrationConfig, ALLOW};
+use crate::message::{
+    new_branch, new_tag, HeaderAccess, HeaderName, Message, Method, Request, Response, Via,
+};
+use crate::registration::{
+    LocalAddr, RegPurpose, RegState, Registration, RegistrationConfig, ALLOW,
+};
 use crate::transaction::{
     Endpoint, EndpointConfig, EndpointError, Peer, TransactionId, Transmit, Transport, TxEvent,
 };
@@ -24,6 +28,8 @@ pub struct UaConfig {
     pub endpoint: EndpointConfig,
     /// User-Agent / Server header value.
     pub user_agent: String,
+    /// What incoming requests may ask of this UA.
+    pub policy: crate::uas::UasPolicy,
 }
 
 impl Default for UaConfig {
@@ -31,6 +37,7 @@ impl Default for UaConfig {
         UaConfig {
             endpoint: EndpointConfig::default(),
             user_agent: concat!("Handset/", env!("CARGO_PKG_VERSION")).to_string(),
+            policy: crate::uas::UasPolicy::default(),
         }
     }
 }
@@ -187,7 +194,10 @@ impl UserAgent {
         let ids: Vec<AccountId> = self
             .regs
             .iter()
-            .filter(|(_, r)| r.current_target().is_some_and(|p| p.transport == transport && p.addr == addr))
+            .filter(|(_, r)| {
+                r.current_target()
+                    .is_some_and(|p| p.transport == transport && p.addr == addr)
+            })
             .map(|(id, _)| *id)
             .collect();
         let locals = self.locals.clone();
@@ -200,7 +210,12 @@ impl UserAgent {
     }
 
     /// Sends an out-of-dialog or in-dialog request; a Via is added on top.
-    pub fn send_request(&mut self, now: Instant, request: Request, peer: Peer) -> Result<TransactionId, EndpointError> {
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        request: Request,
+        peer: Peer,
+    ) -> Result<TransactionId, EndpointError> {
         self.send_owned(now, request, peer, None, Owner::App)
     }
 
@@ -212,19 +227,35 @@ impl UserAgent {
         timeout: Option<Duration>,
         owner: Owner,
     ) -> Result<TransactionId, EndpointError> {
-        let local = self.locals.get(&peer.transport).cloned().unwrap_or(LocalAddr {
-            host: crate::message::Host::Name("handset.invalid".into()),
-            port: None,
-        });
-        let via = Via::new(peer.transport.via_token(), local.host, local.port, &new_branch());
+        let local = self
+            .locals
+            .get(&peer.transport)
+            .cloned()
+            .unwrap_or(LocalAddr {
+                host: crate::message::Host::Name("handset.invalid".into()),
+                port: None,
+            });
+        let via = Via::new(
+            peer.transport.via_token(),
+            local.host,
+            local.port,
+            &new_branch(),
+        );
         request.headers.push_front(HeaderName::Via, via.to_string());
-        let tx = self.endpoint.send_request_with_timeout(now, request, peer, timeout)?;
+        let tx = self
+            .endpoint
+            .send_request_with_timeout(now, request, peer, timeout)?;
         self.owners.insert(tx, owner);
         Ok(tx)
     }
 
     /// Answers a request the application received.
-    pub fn respond(&mut self, now: Instant, tx: TransactionId, response: Response) -> Result<(), EndpointError> {
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        response: Response,
+    ) -> Result<(), EndpointError> {
         self.endpoint.send_response(now, tx, response)
     }
 
@@ -234,7 +265,12 @@ impl UserAgent {
         if let Message::Request(r) = &mut message {
             let local = self.locals.get(&peer.transport).cloned();
             if let Some(local) = local {
-                let via = Via::new(peer.transport.via_token(), local.host, local.port, &new_branch());
+                let via = Via::new(
+                    peer.transport.via_token(),
+                    local.host,
+                    local.port,
+                    &new_branch(),
+                );
                 r.headers.push_front(HeaderName::Via, via.to_string());
             }
         }
@@ -279,8 +315,15 @@ impl UserAgent {
 
     /// The earliest moment something is due.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let regs = self.regs.values().filter_map(Registration::poll_timeout).min();
-        [self.endpoint.poll_timeout(), regs].into_iter().flatten().min()
+        let regs = self
+            .regs
+            .values()
+            .filter_map(Registration::poll_timeout)
+            .min();
+        [self.endpoint.poll_timeout(), regs]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// The next message to send.
@@ -294,16 +337,27 @@ impl UserAgent {
     }
 
     fn pump_registration(&mut self, now: Instant, id: AccountId) {
-        let Some(reg) = self.regs.get_mut(&id) else { return };
+        let Some(reg) = self.regs.get_mut(&id) else {
+            return;
+        };
         let sends = reg.drain_sends();
         let states = reg.drain_events();
         let finished = matches!(reg.state(), RegState::Unregistered) && sends.is_empty();
         for s in states {
-            self.events.push_back(UaEvent::Registration { account: id, state: s });
+            self.events.push_back(UaEvent::Registration {
+                account: id,
+                state: s,
+            });
         }
         for s in sends {
             let purpose = s.purpose;
-            if let Err(e) = self.send_owned(now, s.request, s.peer, s.timeout, Owner::Registration(id, purpose)) {
+            if let Err(e) = self.send_owned(
+                now,
+                s.request,
+                s.peer,
+                s.timeout,
+                Owner::Registration(id, purpose),
+            ) {
                 tracing::warn!(account = id, error = %e, "could not send REGISTER");
             }
         }
@@ -328,7 +382,11 @@ impl UserAgent {
     fn drain_endpoint(&mut self, now: Instant) {
         while let Some(ev) = self.endpoint.poll_event() {
             match ev {
-                TxEvent::Request { tx, request, source } => self.on_request(now, tx, request, source),
+                TxEvent::Request {
+                    tx,
+                    request,
+                    source,
+                } => self.on_request(now, tx, request, source),
                 TxEvent::Response { tx, response } => match self.owners.get(&tx).copied() {
                     Some(Owner::Registration(id, purpose)) => {
                         let locals = self.locals.clone();
@@ -354,10 +412,12 @@ impl UserAgent {
                 TxEvent::Terminated { tx } => {
                     self.owners.remove(&tx);
                 }
-                TxEvent::StrayResponse { response, source } => {
-                    self.events.push_back(UaEvent::StrayResponse { response, source })
+                TxEvent::StrayResponse { response, source } => self
+                    .events
+                    .push_back(UaEvent::StrayResponse { response, source }),
+                TxEvent::Cancelled { invite, .. } => {
+                    self.events.push_back(UaEvent::Cancelled { invite })
                 }
-                TxEvent::Cancelled { invite, .. } => self.events.push_back(UaEvent::Cancelled { invite }),
                 TxEvent::Malformed {
                     source,
                     reason,
@@ -371,9 +431,24 @@ impl UserAgent {
         }
     }
 
-    fn on_request(&mut self, now: Instant, tx: Option<TransactionId>, request: Request, source: Peer) {
+    fn on_request(
+        &mut self,
+        now: Instant,
+        tx: Option<TransactionId>,
+        request: Request,
+        source: Peer,
+    ) {
+        if let (Some(tx), Some(refusal)) =
+            (tx, crate::uas::check_request(&request, &self.cfg.policy))
+        {
+            tracing::info!(method = %request.method, status = refusal.status, "request refused before processing");
+            let _ = self.endpoint.send_response(now, tx, refusal);
+            return;
+        }
         let account = self.account_for(&request);
-        if request.method == Method::Options && request.to_header().is_some_and(|t| t.tag().is_none()) {
+        if request.method == Method::Options
+            && request.to_header().is_some_and(|t| t.tag().is_none())
+        {
             if let Some(tx) = tx {
                 if let Some(call_id) = request.call_id() {
                     for r in self.regs.values_mut() {
@@ -384,7 +459,10 @@ impl UserAgent {
                 }
                 let resp = Response::for_request(&request, 200, Some(&new_tag()))
                     .with_header(HeaderName::Allow, ALLOW)
-                    .with_header(HeaderName::Accept, "application/sdp, message/cpim, text/plain")
+                    .with_header(
+                        HeaderName::Accept,
+                        "application/sdp, message/cpim, text/plain",
+                    )
                     .with_header(HeaderName::Supported, "replaces, timer, 100rel")
                     .with_header(HeaderName::Server, self.cfg.user_agent.clone());
                 let _ = self.endpoint.send_response(now, tx, resp);

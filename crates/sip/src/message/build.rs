@@ -177,7 +177,14 @@ pub struct RequestBuilder {
 
 impl RequestBuilder {
     /// Starts a request to `uri` from `from` (a tag is added) to `to`.
-    pub fn new(method: Method, uri: Uri, from: NameAddr, to: NameAddr, call_id: &str, seq: u32) -> Self {
+    pub fn new(
+        method: Method,
+        uri: Uri,
+        from: NameAddr,
+        to: NameAddr,
+        call_id: &str,
+        seq: u32,
+    ) -> Self {
         let mut from = from;
         if from.tag().is_none() {
             from.set_tag(&new_tag());
@@ -207,7 +214,9 @@ impl RequestBuilder {
 
     /// Puts a Via on top.
     pub fn via(mut self, via: &Via) -> Self {
-        self.req.headers.push_front(HeaderName::Via, via.to_string());
+        self.req
+            .headers
+            .push_front(HeaderName::Via, via.to_string());
         self
     }
 
@@ -239,14 +248,30 @@ mod tests {
     fn builds_parseable_request_and_response() {
         let from = NameAddr::parse("Alice <sip:alice@atlanta.com>").unwrap();
         let to = NameAddr::parse("<sip:bob@biloxi.com>").unwrap();
-        let via = Via::new("UDP", "192.0.2.1".parse::<std::net::IpAddr>().unwrap().into(), Some(5060), &new_branch());
-        let req = RequestBuilder::new(Method::Options, Uri::parse("sip:bob@biloxi.com").unwrap(), from, to, &new_call_id(), 1)
-            .via(&via)
-            .build();
-        let Message::Request(parsed) = parse(&req.to_bytes()).unwrap() else { panic!() };
+        let via = Via::new(
+            "UDP",
+            "192.0.2.1".parse::<std::net::IpAddr>().unwrap().into(),
+            Some(5060),
+            &new_branch(),
+        );
+        let req = RequestBuilder::new(
+            Method::Options,
+            Uri::parse("sip:bob@biloxi.com").unwrap(),
+            from,
+            to,
+            &new_call_id(),
+            1,
+        )
+        .via(&via)
+        .build();
+        let Message::Request(parsed) = parse(&req.to_bytes()).unwrap() else {
+            panic!()
+        };
         assert!(parsed.from_header().unwrap().tag().is_some());
         let resp = Response::for_request(&parsed, 200, Some("xyz"));
-        let Message::Response(r) = parse(&resp.to_bytes()).unwrap() else { panic!() };
+        let Message::Response(r) = parse(&resp.to_bytes()).unwrap() else {
+            panic!()
+        };
         assert_eq!(r.to_header().unwrap().tag(), Some("xyz"));
         assert_eq!(r.top_via().unwrap().branch(), via.branch());
         assert_eq!(r.reason, "OK");

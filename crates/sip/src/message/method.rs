@@ -127,10 +127,15 @@ mod tests {
     #[test]
     fn known_and_extension() {
         assert_eq!(Method::parse("INVITE"), Some(Method::Invite));
-        assert_eq!(Method::parse("invite"), Some(Method::Extension("invite".into())));
+        assert_eq!(
+            Method::parse("invite"),
+            Some(Method::Extension("invite".into()))
+        );
         assert_eq!(
             Method::parse("!interesting-Method0123456789_*+`.%indeed'~"),
-            Some(Method::Extension("!interesting-Method0123456789_*+`.%indeed'~".into()))
+            Some(Method::Extension(
+                "!interesting-Method0123456789_*+`.%indeed'~".into()
+            ))
         );
         assert_eq!(Method::parse("IN VITE"), None);
         assert_eq!(Method::Prack.to_rsip(), Some(rsip::Method::PRack));

@@ -159,7 +159,9 @@ pub trait HeaderAccess {
     }
     /// CSeq.
     fn cseq(&self) -> Option<CSeq> {
-        self.header_list().get(&HeaderName::CSeq).and_then(CSeq::parse)
+        self.header_list()
+            .get(&HeaderName::CSeq)
+            .and_then(CSeq::parse)
     }
     /// From.
     fn from_header(&self) -> Option<NameAddr> {

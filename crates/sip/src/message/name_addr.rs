@@ -98,7 +98,10 @@ impl NameAddr {
         }
         // addr-spec: the URI ends at the first ';', which starts header parameters
         let (uri_s, rest) = match after_display.find(';') {
-            Some(i) => (after_display[..i].trim_end_matches(is_lws), &after_display[i..]),
+            Some(i) => (
+                after_display[..i].trim_end_matches(is_lws),
+                &after_display[i..],
+            ),
             None => (after_display, ""),
         };
         if uri_s.contains('?') || uri_s.contains(',') {

@@ -150,7 +150,10 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 fn shorten(s: &str) -> String {
-    let s: String = s.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     if s.chars().count() > 80 {
         format!("'{}…'", s.chars().take(80).collect::<String>())
     } else {
@@ -170,6 +173,8 @@ pub enum StartLine {
         /// Version text.
         version: String,
     },
+    /// A first line that is neither; kept so a 400 can still be built from the headers.
+    Invalid(String),
     /// `version code reason`
     Response {
         /// Version text.
@@ -265,14 +270,20 @@ impl RawMessage {
                 }
             }
         };
-        if head.contains(&0) {
+        let head =
+            std::str::from_utf8(head).map_err(|_| ParseError::new(ParseErrorKind::NotText))?;
+        // control characters are only legal as quoted-pairs (RFC 3261 25.1);
+        // anything else is binary data, not a SIP header section
+        if has_bare_control(head) {
             return Err(ParseError::new(ParseErrorKind::NotText));
         }
-        let head = std::str::from_utf8(head).map_err(|_| ParseError::new(ParseErrorKind::NotText))?;
 
         let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
         let first = lines.next().unwrap_or("");
-        let start_line = split_start_line(first)?;
+        let (start_line, start_err) = match split_start_line(first) {
+            Ok(s) => (s, None),
+            Err(e) => (StartLine::Invalid(first.to_string()), Some(e.kind)),
+        };
 
         let mut headers = Headers::new();
         let mut current: Option<(String, String)> = None;
@@ -298,7 +309,9 @@ impl RawMessage {
                 .ok_or_else(|| ParseError::new(ParseErrorKind::HeaderLine(line.to_string())))?;
             let name = line[..colon].trim_end_matches([' ', '\t']);
             if !valid_name(name) {
-                return Err(ParseError::new(ParseErrorKind::HeaderLine(line.to_string())));
+                return Err(ParseError::new(ParseErrorKind::HeaderLine(
+                    line.to_string(),
+                )));
             }
             current = Some((
                 name.to_string(),
@@ -315,6 +328,9 @@ impl RawMessage {
             headers,
             body: Vec::new(),
         };
+        if let Some(kind) = start_err {
+            return Err(ParseError::with_raw(kind, raw));
+        }
 
         let cls: Vec<&str> = raw.headers.get_lines(&HeaderName::ContentLength).collect();
         if cls.len() > 1 {
@@ -361,10 +377,34 @@ impl RawMessage {
         Ok(raw)
     }
 
-    /// True when the start line is a request line.
+    /// True when the start line is, or looks like, a request line.
     pub fn is_request(&self) -> bool {
-        matches!(self.start, StartLine::Request { .. })
+        match &self.start {
+            StartLine::Request { .. } => true,
+            StartLine::Invalid(l) => !l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("SIP/")),
+            StartLine::Response { .. } => false,
+        }
     }
+
+    /// True when the start line names the ACK method (never answered).
+    pub fn is_ack(&self) -> bool {
+        match &self.start {
+            StartLine::Request { method, .. } => method == "ACK",
+            StartLine::Invalid(l) => l.starts_with("ACK "),
+            StartLine::Response { .. } => false,
+        }
+    }
+}
+
+fn has_bare_control(head: &str) -> bool {
+    let mut prev = ' ';
+    for c in head.chars() {
+        if c.is_control() && !matches!(c, '\t' | '\r' | '\n') && prev != '\\' {
+            return true;
+        }
+        prev = if prev == '\\' { ' ' } else { c };
+    }
+    false
 }
 
 fn split_start_line(line: &str) -> Result<StartLine, ParseError> {
@@ -423,7 +463,10 @@ fn check_headers(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
                     Via::parse(val).map_err(|e| header_err(n, e.to_string()))?;
                 }
             }
-            HeaderName::From | HeaderName::To | HeaderName::ReferTo | HeaderName::ReferredBy
+            HeaderName::From
+            | HeaderName::To
+            | HeaderName::ReferTo
+            | HeaderName::ReferredBy
             | HeaderName::ReplyTo => {
                 NameAddr::parse(v).map_err(|e| header_err(n, e.to_string()))?;
             }
@@ -444,7 +487,9 @@ fn check_headers(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
                     }
                 }
             }
-            HeaderName::Route | HeaderName::RecordRoute | HeaderName::Path
+            HeaderName::Route
+            | HeaderName::RecordRoute
+            | HeaderName::Path
             | HeaderName::ServiceRoute => {
                 let values = headers
                     .get_values(n)
@@ -459,7 +504,8 @@ fn check_headers(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
                 }
             }
             HeaderName::CSeq => {
-                let cseq = CSeq::parse(v).ok_or_else(|| header_err(n, "expected '<number below 2^31> <method>'"))?;
+                let cseq = CSeq::parse(v)
+                    .ok_or_else(|| header_err(n, "expected '<number below 2^31> <method>'"))?;
                 if let Some(m) = method {
                     // ACK and CANCEL carry the INVITE's number with their own method
                     if &cseq.method != m {
@@ -472,7 +518,12 @@ fn check_headers(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
             }
             HeaderName::MaxForwards => {
                 let t = v.trim();
-                if t.is_empty() || t.len() > 3 || !t.chars().all(|c| c.is_ascii_digit()) || t.parse::<u16>().map_or(true, |x| x > 255) {
+                // leading zeros are legal (RFC 4475 wsinv has 0068)
+                if t.is_empty()
+                    || !t.chars().all(|c| c.is_ascii_digit())
+                    || t.trim_start_matches('0').len() > 3
+                    || t.parse::<u16>().map_or(true, |x| x > 255)
+                {
                     return Err(header_err(n, "expected a number from 0 to 255"));
                 }
             }
@@ -504,6 +555,10 @@ fn check_headers(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
 
 fn build(raw: RawMessage) -> Result<Message, ParseError> {
     match &raw.start {
+        StartLine::Invalid(line) => {
+            let kind = ParseErrorKind::StartLine(line.clone());
+            Err(ParseError::with_raw(kind, raw))
+        }
         StartLine::Request {
             method,
             uri,
@@ -526,7 +581,10 @@ fn build(raw: RawMessage) -> Result<Message, ParseError> {
             };
             // RFC 3261 19.1.1: header fields are not allowed in a Request-URI
             if u.as_sip().is_some_and(|s| !s.headers.is_empty()) {
-                let kind = ParseErrorKind::RequestUri(uri.clone(), UriError::Char("headers (?...) in Request-URI"));
+                let kind = ParseErrorKind::RequestUri(
+                    uri.clone(),
+                    UriError::Char("headers (?...) in Request-URI"),
+                );
                 return Err(ParseError::with_raw(kind, raw));
             }
             let cseq_method = match m {
@@ -635,10 +693,16 @@ l: 4\r\n\r\nv=0\r\n";
     #[test]
     fn content_length_mismatch() {
         let short = INVITE.replace("l: 4", "l: 40");
-        assert!(matches!(parse(short.as_bytes()).unwrap_err().kind, ParseErrorKind::BodyTooShort { .. }));
+        assert!(matches!(
+            parse(short.as_bytes()).unwrap_err().kind,
+            ParseErrorKind::BodyTooShort { .. }
+        ));
         let long = INVITE.replace("l: 4", "l: 2");
         assert!(parse(long.as_bytes()).is_ok());
-        assert!(matches!(parse_exact(long.as_bytes()).unwrap_err().kind, ParseErrorKind::TrailingData { .. }));
+        assert!(matches!(
+            parse_exact(long.as_bytes()).unwrap_err().kind,
+            ParseErrorKind::TrailingData { .. }
+        ));
     }
 
     #[test]
@@ -648,7 +712,10 @@ l: 4\r\n\r\nv=0\r\n";
         assert_eq!(e.status(), 505);
         assert!(e.raw.is_some());
         assert_eq!(parse(b"").unwrap_err().kind, ParseErrorKind::Empty);
-        assert_eq!(parse(b"\x00\x01\x02\xff\xfe\r\n\r\n").unwrap_err().kind, ParseErrorKind::NotText);
+        assert_eq!(
+            parse(b"\x00\x01\x02\xff\xfe\r\n\r\n").unwrap_err().kind,
+            ParseErrorKind::NotText
+        );
         assert!(parse(b"hello world").is_err());
     }
 }

@@ -59,7 +59,11 @@ impl Host {
             let inner = inner
                 .strip_suffix(']')
                 .ok_or_else(|| UriError::Host(s.into()))?;
+            // RFC 5118 4.9: RFC 3261's ABNF admits a third colon before an
+            // embedded IPv4 address; accept it as the two-colon form
+            let fixed = inner.replacen(":::", "::", 1);
             return Ipv6Addr::from_str(inner)
+                .or_else(|_| Ipv6Addr::from_str(&fixed))
                 .map(Host::V6)
                 .map_err(|_| UriError::Host(s.into()));
         }
@@ -224,8 +228,14 @@ impl SipUri {
             return false;
         }
         for name in ["user", "ttl", "method", "maddr", "transport"] {
-            let a = self.params.get(name).map(|v| percent_decode(v).to_ascii_lowercase());
-            let b = other.params.get(name).map(|v| percent_decode(v).to_ascii_lowercase());
+            let a = self
+                .params
+                .get(name)
+                .map(|v| percent_decode(v).to_ascii_lowercase());
+            let b = other
+                .params
+                .get(name)
+                .map(|v| percent_decode(v).to_ascii_lowercase());
             if a != b {
                 return false;
             }
@@ -237,8 +247,16 @@ impl SipUri {
                 }
             }
         }
-        let mut ha: Vec<_> = self.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), percent_decode(v))).collect();
-        let mut hb: Vec<_> = other.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), percent_decode(v))).collect();
+        let mut ha: Vec<_> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), percent_decode(v)))
+            .collect();
+        let mut hb: Vec<_> = other
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), percent_decode(v)))
+            .collect();
         ha.sort();
         hb.sort();
         ha == hb
@@ -361,9 +379,16 @@ impl Uri {
     pub fn equivalent(&self, other: &Uri) -> bool {
         match (self, other) {
             (Uri::Sip(a), Uri::Sip(b)) => a.equivalent(b),
-            (Uri::Other { scheme: s1, rest: r1 }, Uri::Other { scheme: s2, rest: r2 }) => {
-                s1 == s2 && percent_decode(r1) == percent_decode(r2)
-            }
+            (
+                Uri::Other {
+                    scheme: s1,
+                    rest: r1,
+                },
+                Uri::Other {
+                    scheme: s2,
+                    rest: r2,
+                },
+            ) => s1 == s2 && percent_decode(r1) == percent_decode(r2),
             _ => false,
         }
     }
@@ -487,7 +512,11 @@ fn parse_sip(rest: &str, secure: bool) -> Result<SipUri, UriError> {
     }
 
     Ok(SipUri {
-        scheme: if secure { SipScheme::Sips } else { SipScheme::Sip },
+        scheme: if secure {
+            SipScheme::Sips
+        } else {
+            SipScheme::Sip
+        },
         user,
         password,
         host,

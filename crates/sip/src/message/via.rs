@@ -106,7 +106,9 @@ impl Via {
 
     /// True when the branch carries the RFC 3261 magic cookie.
     pub fn has_rfc3261_branch(&self) -> bool {
-        self.branch().is_some_and(|b| b.starts_with(BRANCH_MAGIC))
+        // the bare cookie (RFC 4475 badbranch) identifies nothing: match the old way
+        self.branch()
+            .is_some_and(|b| b.starts_with(BRANCH_MAGIC) && b.len() > BRANCH_MAGIC.len())
     }
 
     /// `received` parameter.
@@ -130,7 +132,14 @@ impl Via {
 
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{} {}{}", self.protocol, self.transport, self.sent_by(), self.params)
+        write!(
+            f,
+            "{}/{} {}{}",
+            self.protocol,
+            self.transport,
+            self.sent_by(),
+            self.params
+        )
     }
 }
 
@@ -140,12 +149,17 @@ mod tests {
 
     #[test]
     fn parses_spaced_and_ipv6() {
-        let v = Via::parse("SIP  /   2.0  /   UDP   192.0.2.2:5060 ; branch=z9hG4bK390skdjuw ; rport").unwrap();
+        let v =
+            Via::parse("SIP  /   2.0  /   UDP   192.0.2.2:5060 ; branch=z9hG4bK390skdjuw ; rport")
+                .unwrap();
         assert_eq!(v.transport, "UDP");
         assert_eq!(v.port, Some(5060));
         assert_eq!(v.branch(), Some("z9hG4bK390skdjuw"));
         assert!(v.has_rfc3261_branch());
-        let v = Via::parse("SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3-111;received=2001:db8::9:255").unwrap();
+        let v = Via::parse(
+            "SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3-111;received=2001:db8::9:255",
+        )
+        .unwrap();
         assert_eq!(v.host, Host::V6("2001:db8::9:1".parse().unwrap()));
         assert_eq!(v.received(), Some("2001:db8::9:255"));
     }

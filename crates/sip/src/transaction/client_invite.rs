@@ -29,7 +29,12 @@ pub(crate) struct ClientInvite {
 }
 
 impl ClientInvite {
-    pub(crate) fn start(now: Instant, cfg: TimerConfig, reliable: bool, request: Request) -> (Self, Vec<Action>) {
+    pub(crate) fn start(
+        now: Instant,
+        cfg: TimerConfig,
+        reliable: bool,
+        request: Request,
+    ) -> (Self, Vec<Action>) {
         let bytes = request.to_bytes();
         let tx = ClientInvite {
             state: State::Calling,
@@ -51,10 +56,15 @@ impl ClientInvite {
     }
 
     pub(crate) fn next_timeout(&self) -> Option<Instant> {
-        [self.timer_a.map(|(t, _)| t), self.timer_b, self.timer_d, self.timer_m]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.timer_a.map(|(t, _)| t),
+            self.timer_b,
+            self.timer_d,
+            self.timer_m,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     pub(crate) fn on_response(&mut self, now: Instant, resp: Response) -> Vec<Action> {
@@ -140,7 +150,11 @@ impl ClientInvite {
     fn build_ack(&self, resp: &Response) -> Request {
         let req = &self.request;
         let mut headers = Headers::new();
-        if let Some(via) = req.headers.get_values(&HeaderName::Via).and_then(|v| v.first().map(|s| s.to_string())) {
+        if let Some(via) = req
+            .headers
+            .get_values(&HeaderName::Via)
+            .and_then(|v| v.first().map(|s| s.to_string()))
+        {
             headers.push(HeaderName::Via, via);
         }
         headers.push(HeaderName::MaxForwards, "70");

@@ -11,7 +11,7 @@ use super::server_invite::{self, ServerInvite};
 use super::server_non_invite::ServerNonInvite;
 use super::{Action, Peer, TimerConfig, TransactionId, TransactionKey};
 use crate::message::{
-    new_tag, parse, HeaderAccess, HeaderName, Message, Method, Request, Response, StartLine, Via,
+    new_tag, parse, HeaderAccess, HeaderName, Message, Method, Request, Response, Via,
 };
 
 /// Endpoint settings.
@@ -211,7 +211,12 @@ impl Endpoint {
 
     /// Sends a request in a new client transaction (an ACK is sent as is: it has
     /// no transaction of its own).
-    pub fn send_request(&mut self, now: Instant, request: Request, peer: Peer) -> Result<TransactionId, EndpointError> {
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        request: Request,
+        peer: Peer,
+    ) -> Result<TransactionId, EndpointError> {
         self.send_request_with_timeout(now, request, peer, None)
     }
 
@@ -285,7 +290,12 @@ impl Endpoint {
     }
 
     /// Sends a response on a server transaction.
-    pub fn send_response(&mut self, now: Instant, tx: TransactionId, response: Response) -> Result<(), EndpointError> {
+    pub fn send_response(
+        &mut self,
+        now: Instant,
+        tx: TransactionId,
+        response: Response,
+    ) -> Result<(), EndpointError> {
         let actions = match self.txs.get_mut(&tx).map(|e| &mut e.machine) {
             Some(Machine::ServerInvite(m)) => m.send_response(now, &response),
             Some(Machine::ServerNonInvite(m)) => m.send_response(now, &response),
@@ -325,12 +335,11 @@ impl Endpoint {
             Err(err) => {
                 let reason = err.to_string();
                 let status = err.status();
-                let answered = err.raw.as_ref().and_then(|raw| match &raw.start {
-                    StartLine::Request { method, .. } if method != "ACK" => {
-                        self.answer_malformed(&raw.headers, source, status, &reason)
-                    }
-                    _ => None,
-                });
+                let answered = err
+                    .raw
+                    .as_ref()
+                    .filter(|raw| raw.is_request() && !raw.is_ack())
+                    .and_then(|raw| self.answer_malformed(&raw.headers, source, status, &reason));
                 warn!(%source, %reason, ?answered, "malformed SIP message");
                 self.events.push_back(TxEvent::Malformed {
                     source,
@@ -362,10 +371,16 @@ impl Endpoint {
         }
     }
 
-    fn answer_malformed(&mut self, headers: &crate::message::Headers, source: Peer, status: u16, reason: &str) -> Option<u16> {
-        // without a Via there is no way to route a response
+    fn answer_malformed(
+        &mut self,
+        headers: &crate::message::Headers,
+        source: Peer,
+        status: u16,
+        reason: &str,
+    ) -> Option<u16> {
+        // without a Via there is no way to route a response; the client matches
+        // it by branch and CSeq, so a missing Call-ID or From does not matter
         headers.get(&HeaderName::Via)?;
-        headers.get(&HeaderName::CallId)?;
         let mut resp = Response::from_headers(headers, status, Some(&new_tag()));
         let phrase = format!("{} - {}", resp.reason, reason.replace(['\r', '\n'], " "));
         resp.reason = phrase.chars().take(200).collect();
@@ -403,15 +418,23 @@ impl Endpoint {
                     }
                 }
             }
-            if let (Some(call_id), Some(cseq), Some(from)) = (req.call_id(), req.cseq(), req.from_header()) {
-                let triple = (call_id.to_string(), cseq.seq, from.tag().unwrap_or("").to_string());
+            if let (Some(call_id), Some(cseq), Some(from)) =
+                (req.call_id(), req.cseq(), req.from_header())
+            {
+                let triple = (
+                    call_id.to_string(),
+                    cseq.seq,
+                    from.tag().unwrap_or("").to_string(),
+                );
                 let found = self
                     .txs
                     .iter()
                     .find(|(_, e)| e.dialog_ack.as_ref() == Some(&triple))
                     .map(|(id, _)| *id);
                 if let Some(id) = found {
-                    if let Some(Machine::ServerInvite(m)) = self.txs.get_mut(&id).map(|e| &mut e.machine) {
+                    if let Some(Machine::ServerInvite(m)) =
+                        self.txs.get_mut(&id).map(|e| &mut e.machine)
+                    {
                         let actions = m.on_ack(now);
                         self.apply(id, actions);
                     }
@@ -446,7 +469,9 @@ impl Endpoint {
         };
         let dialog_ack = if is_invite {
             match (req.call_id(), req.cseq(), req.from_header()) {
-                (Some(c), Some(s), Some(f)) => Some((c.to_string(), s.seq, f.tag().unwrap_or("").to_string())),
+                (Some(c), Some(s), Some(f)) => {
+                    Some((c.to_string(), s.seq, f.tag().unwrap_or("").to_string()))
+                }
                 _ => None,
             }
         } else {
@@ -465,20 +490,32 @@ impl Endpoint {
         );
 
         if req.method == Method::Cancel {
-            let target = TransactionKey::invite_for_cancel(&req).and_then(|k| self.keys.get(&k).copied());
+            let target =
+                TransactionKey::invite_for_cancel(&req).and_then(|k| self.keys.get(&k).copied());
             match target {
                 Some(invite) => {
-                    let _ = self.send_response(now, id, Response::for_request(&req, 200, Some(&new_tag())));
+                    let _ = self.send_response(
+                        now,
+                        id,
+                        Response::for_request(&req, 200, Some(&new_tag())),
+                    );
                     let pending = matches!(
                         self.txs.get(&invite).map(|e| &e.machine),
                         Some(Machine::ServerInvite(m)) if m.state == server_invite::State::Proceeding
                     );
                     if pending {
-                        self.events.push_back(TxEvent::Cancelled { invite, cancel: req });
+                        self.events.push_back(TxEvent::Cancelled {
+                            invite,
+                            cancel: req,
+                        });
                     }
                 }
                 None => {
-                    let _ = self.send_response(now, id, Response::for_request(&req, 481, Some(&new_tag())));
+                    let _ = self.send_response(
+                        now,
+                        id,
+                        Response::for_request(&req, 481, Some(&new_tag())),
+                    );
                 }
             }
             return;
@@ -501,11 +538,18 @@ impl Endpoint {
             return;
         };
         let Some(&id) = self.keys.get(&key) else {
-            let is_invite_2xx = resp.is_success() && resp.cseq().is_some_and(|c| c.method == Method::Invite);
+            let is_invite_2xx =
+                resp.is_success() && resp.cseq().is_some_and(|c| c.method == Method::Invite);
             if is_invite_2xx {
-                self.events.push_back(TxEvent::StrayResponse { response: resp, source });
+                self.events.push_back(TxEvent::StrayResponse {
+                    response: resp,
+                    source,
+                });
             } else {
-                debug!(status = resp.status, "response matches no transaction; dropped");
+                debug!(
+                    status = resp.status,
+                    "response matches no transaction; dropped"
+                );
             }
             return;
         };
@@ -535,7 +579,9 @@ impl Endpoint {
                         });
                     }
                 }
-                Action::Response(response) => self.events.push_back(TxEvent::Response { tx: id, response }),
+                Action::Response(response) => self
+                    .events
+                    .push_back(TxEvent::Response { tx: id, response }),
                 Action::Timeout => {
                     if let Some(e) = self.txs.get(&id) {
                         self.events.push_back(TxEvent::Timeout {
@@ -575,7 +621,8 @@ fn stamp_received(req: &mut Request, source: Peer) {
     }
     via.params.set("received", Some(&src_ip.to_string()));
     if wants_rport {
-        via.params.set("rport", Some(&source.addr.port().to_string()));
+        via.params
+            .set("rport", Some(&source.addr.port().to_string()));
     }
     let mut rebuilt = via.to_string();
     for v in &values[1..] {

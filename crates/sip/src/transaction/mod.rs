@@ -97,7 +97,12 @@ impl Peer {
 
 impl fmt::Display for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.transport.via_token().to_ascii_lowercase(), self.addr)
+        write!(
+            f,
+            "{}:{}",
+            self.transport.via_token().to_ascii_lowercase(),
+            self.addr
+        )
     }
 }
 

@@ -47,10 +47,15 @@ impl ServerInvite {
     }
 
     pub(crate) fn next_timeout(&self) -> Option<Instant> {
-        [self.timer_g.map(|(t, _)| t), self.timer_h, self.timer_i, self.timer_l]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.timer_g.map(|(t, _)| t),
+            self.timer_h,
+            self.timer_i,
+            self.timer_l,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// The INVITE was retransmitted.
