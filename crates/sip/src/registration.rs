@@ -290,7 +290,7 @@ impl Registration {
     }
 
     /// Starts (or restarts) registering now.
-    pub fn start(&mut self, now: Instant, local: &dyn Fn(Transport) -> Option<LocalAddr>) {
+    pub fn start(&mut self, now: Instant, local: &dyn Fn(&Peer) -> Option<LocalAddr>) {
         self.failures = 0;
         self.auth_retries = 0;
         self.refresh_at = None;
@@ -301,7 +301,7 @@ impl Registration {
     }
 
     /// Removes the binding (on exit or when the account is disabled).
-    pub fn stop(&mut self, now: Instant, local: &dyn Fn(Transport) -> Option<LocalAddr>) {
+    pub fn stop(&mut self, now: Instant, local: &dyn Fn(&Peer) -> Option<LocalAddr>) {
         self.refresh_at = None;
         self.retry_at = None;
         self.probe_at = None;
@@ -315,7 +315,7 @@ impl Registration {
 
     /// The network changed or the flow broke: forget the old binding's
     /// assumptions and register again at once.
-    pub fn restart(&mut self, now: Instant, local: &dyn Fn(Transport) -> Option<LocalAddr>) {
+    pub fn restart(&mut self, now: Instant, local: &dyn Fn(&Peer) -> Option<LocalAddr>) {
         if matches!(self.state, RegState::Failed(_)) {
             return;
         }
@@ -325,10 +325,11 @@ impl Registration {
 
     fn contact_for(
         &mut self,
-        transport: Transport,
-        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+        peer: &Peer,
+        local: &dyn Fn(&Peer) -> Option<LocalAddr>,
     ) -> Option<SipUri> {
-        let l = local(transport)?;
+        let transport = peer.transport;
+        let l = local(peer)?;
         let mut c = SipUri::new(l.host);
         if let Some(u) = &self.cfg.aor.user {
             c.user = Some(u.clone());
@@ -355,7 +356,7 @@ impl Registration {
     fn send_register(
         &mut self,
         now: Instant,
-        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+        local: &dyn Fn(&Peer) -> Option<LocalAddr>,
         purpose: RegPurpose,
     ) {
         let Some(peer) = self.current_target() else {
@@ -364,7 +365,7 @@ impl Registration {
         };
         let contact = match (&self.contact, purpose) {
             (Some(c), RegPurpose::Unregister) => c.clone(),
-            _ => match self.contact_for(peer.transport, local) {
+            _ => match self.contact_for(&peer, local) {
                 Some(c) => c,
                 None => {
                     self.fail_temporarily(now, format!("no local {} address", peer.transport));
@@ -495,7 +496,7 @@ impl Registration {
         now: Instant,
         purpose: RegPurpose,
         resp: &Response,
-        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+        local: &dyn Fn(&Peer) -> Option<LocalAddr>,
     ) {
         if purpose == RegPurpose::Probe {
             self.on_probe_response(now, resp, local);
@@ -637,7 +638,7 @@ impl Registration {
         &mut self,
         now: Instant,
         resp: &Response,
-        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+        local: &dyn Fn(&Peer) -> Option<LocalAddr>,
     ) {
         if resp.status < 200 || !self.probe_pending {
             return;
@@ -664,7 +665,7 @@ impl Registration {
         &mut self,
         now: Instant,
         purpose: RegPurpose,
-        local: &dyn Fn(Transport) -> Option<LocalAddr>,
+        local: &dyn Fn(&Peer) -> Option<LocalAddr>,
     ) {
         match purpose {
             RegPurpose::Probe => {
@@ -695,7 +696,7 @@ impl Registration {
     }
 
     /// Timers: refresh, retry, probe.
-    pub fn handle_timeout(&mut self, now: Instant, local: &dyn Fn(Transport) -> Option<LocalAddr>) {
+    pub fn handle_timeout(&mut self, now: Instant, local: &dyn Fn(&Peer) -> Option<LocalAddr>) {
         if self.retry_at.is_some_and(|t| now >= t) {
             self.retry_at = None;
             self.send_register(now, local, RegPurpose::Register);

@@ -110,6 +110,7 @@ pub struct UserAgent {
     cfg: UaConfig,
     endpoint: Endpoint,
     locals: HashMap<Transport, LocalAddr>,
+    peer_locals: HashMap<(Transport, std::net::SocketAddr), LocalAddr>,
     regs: BTreeMap<AccountId, Registration>,
     owners: HashMap<TransactionId, Owner>,
     events: VecDeque<UaEvent>,
@@ -122,6 +123,7 @@ impl UserAgent {
             endpoint: Endpoint::new(cfg.endpoint.clone()),
             cfg,
             locals: HashMap::new(),
+            peer_locals: HashMap::new(),
             regs: BTreeMap::new(),
             owners: HashMap::new(),
             events: VecDeque::new(),
@@ -133,25 +135,45 @@ impl UserAgent {
         self.locals.insert(transport, local);
     }
 
-    /// How this UA appears on a transport.
-    pub fn local(&self, transport: Transport) -> Option<LocalAddr> {
-        self.locals.get(&transport).cloned()
+    /// How this UA appears towards one peer over a connection whose local
+    /// address is known (TCP, TLS): overrides the transport's default.
+    pub fn set_local_for_peer(&mut self, peer: &Peer, local: LocalAddr) {
+        self.peer_locals.insert((peer.transport, peer.addr), local);
+    }
+
+    /// How this UA appears towards `peer`.
+    pub fn local_for(&self, peer: &Peer) -> Option<LocalAddr> {
+        self.peer_locals
+            .get(&(peer.transport, peer.addr))
+            .or_else(|| self.locals.get(&peer.transport))
+            .cloned()
+    }
+
+    fn local_fn(&self) -> impl Fn(&Peer) -> Option<LocalAddr> {
+        let locals = self.locals.clone();
+        let peer_locals = self.peer_locals.clone();
+        move |p: &Peer| {
+            peer_locals
+                .get(&(p.transport, p.addr))
+                .or_else(|| locals.get(&p.transport))
+                .cloned()
+        }
     }
 
     /// Adds an account and starts registering it. Replaces an account with the same id.
     pub fn add_account(&mut self, now: Instant, id: AccountId, cfg: RegistrationConfig) {
         let mut reg = Registration::new(cfg);
-        let locals = self.locals.clone();
-        reg.start(now, &|t| locals.get(&t).cloned());
+        let local = self.local_fn();
+        reg.start(now, &local);
         self.regs.insert(id, reg);
         self.pump_registration(now, id);
     }
 
     /// Unregisters an account and forgets it once the server answered (or at once).
     pub fn remove_account(&mut self, now: Instant, id: AccountId) {
-        let locals = self.locals.clone();
+        let local = self.local_fn();
         if let Some(reg) = self.regs.get_mut(&id) {
-            reg.stop(now, &|t| locals.get(&t).cloned());
+            reg.stop(now, &local);
         }
         self.pump_registration(now, id);
     }
@@ -179,10 +201,10 @@ impl UserAgent {
     /// Local addresses changed: every account registers again.
     pub fn network_changed(&mut self, now: Instant) {
         let ids: Vec<AccountId> = self.regs.keys().copied().collect();
-        let locals = self.locals.clone();
+        let local = self.local_fn();
         for id in ids {
             if let Some(r) = self.regs.get_mut(&id) {
-                r.restart(now, &|t| locals.get(&t).cloned());
+                r.restart(now, &local);
             }
             self.pump_registration(now, id);
         }
@@ -200,10 +222,10 @@ impl UserAgent {
             })
             .map(|(id, _)| *id)
             .collect();
-        let locals = self.locals.clone();
+        let local = self.local_fn();
         for id in ids {
             if let Some(r) = self.regs.get_mut(&id) {
-                r.restart(now, &|t| locals.get(&t).cloned());
+                r.restart(now, &local);
             }
             self.pump_registration(now, id);
         }
@@ -227,14 +249,10 @@ impl UserAgent {
         timeout: Option<Duration>,
         owner: Owner,
     ) -> Result<TransactionId, EndpointError> {
-        let local = self
-            .locals
-            .get(&peer.transport)
-            .cloned()
-            .unwrap_or(LocalAddr {
-                host: crate::message::Host::Name("handset.invalid".into()),
-                port: None,
-            });
+        let local = self.local_for(&peer).unwrap_or(LocalAddr {
+            host: crate::message::Host::Name("handset.invalid".into()),
+            port: None,
+        });
         let via = Via::new(
             peer.transport.via_token(),
             local.host,
@@ -263,8 +281,7 @@ impl UserAgent {
     /// ACK gets a fresh Via.
     pub fn send_stateless(&mut self, mut message: Message, peer: Peer) {
         if let Message::Request(r) = &mut message {
-            let local = self.locals.get(&peer.transport).cloned();
-            if let Some(local) = local {
+            if let Some(local) = self.local_for(&peer) {
                 let via = Via::new(
                     peer.transport.via_token(),
                     local.host,
@@ -304,10 +321,10 @@ impl UserAgent {
             .filter(|(_, r)| r.poll_timeout().is_some_and(|t| t <= now))
             .map(|(id, _)| *id)
             .collect();
-        let locals = self.locals.clone();
+        let local = self.local_fn();
         for id in ids {
             if let Some(r) = self.regs.get_mut(&id) {
-                r.handle_timeout(now, &|t| locals.get(&t).cloned());
+                r.handle_timeout(now, &local);
             }
             self.pump_registration(now, id);
         }
@@ -389,9 +406,9 @@ impl UserAgent {
                 } => self.on_request(now, tx, request, source),
                 TxEvent::Response { tx, response } => match self.owners.get(&tx).copied() {
                     Some(Owner::Registration(id, purpose)) => {
-                        let locals = self.locals.clone();
+                        let local = self.local_fn();
                         if let Some(r) = self.regs.get_mut(&id) {
-                            r.on_response(now, purpose, &response, &|t| locals.get(&t).cloned());
+                            r.on_response(now, purpose, &response, &local);
                         }
                         self.pump_registration(now, id);
                     }
@@ -400,9 +417,9 @@ impl UserAgent {
                 },
                 TxEvent::Timeout { tx, .. } => match self.owners.get(&tx).copied() {
                     Some(Owner::Registration(id, purpose)) => {
-                        let locals = self.locals.clone();
+                        let local = self.local_fn();
                         if let Some(r) = self.regs.get_mut(&id) {
-                            r.on_transaction_timeout(now, purpose, &|t| locals.get(&t).cloned());
+                            r.on_transaction_timeout(now, purpose, &local);
                         }
                         self.pump_registration(now, id);
                     }
