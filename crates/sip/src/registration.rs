@@ -199,6 +199,9 @@ pub struct Registration {
     /// 404 to a probe prove the binding is gone (some PBXs never forward OPTIONS).
     probe_loops: bool,
     contact: Option<SipUri>,
+    /// The Contact the registrar last confirmed; removed (expires=0) in the
+    /// same REGISTER when the Contact changes, so no stale binding lingers.
+    bound_contact: Option<SipUri>,
     sends: Vec<RegSend>,
     events: Vec<RegState>,
 }
@@ -228,6 +231,7 @@ impl Registration {
             probe_pending: false,
             probe_loops: false,
             contact: None,
+            bound_contact: None,
             sends: Vec::new(),
             events: Vec::new(),
         }
@@ -393,8 +397,13 @@ impl Registration {
         for r in &self.cfg.route {
             b = b.header(HeaderName::Route, r.to_string());
         }
+        b = b.header(HeaderName::Contact, self.contact_header(&contact, expires));
+        if let Some(old) = &self.bound_contact {
+            if purpose == RegPurpose::Register && !old.equivalent(&contact) {
+                b = b.header(HeaderName::Contact, format!("<{old}>;expires=0"));
+            }
+        }
         b = b
-            .header(HeaderName::Contact, self.contact_header(&contact, expires))
             .header(HeaderName::Expires, expires.to_string())
             .header(HeaderName::Allow, ALLOW)
             .header(HeaderName::Supported, "path, replaces, timer, 100rel")
@@ -516,9 +525,11 @@ impl Registration {
                 self.auth_retries = 0;
                 self.failures = 0;
                 if purpose == RegPurpose::Unregister {
+                    self.bound_contact = None;
                     self.set_state(RegState::Unregistered);
                     return;
                 }
+                self.bound_contact = self.contact.clone();
                 let granted = self.granted_expires(resp).unwrap_or(self.expires);
                 if granted == 0 {
                     self.fail_temporarily(now, "registrar granted no binding".into());
@@ -619,8 +630,23 @@ impl Registration {
         let ours = self.contact.as_ref()?;
         for c in resp.contacts() {
             if let Uri::Sip(u) = &c.uri {
+                // the line parameter is shared with a contact being removed, so
+                // match the exact URI first
+                if u.equivalent(ours) {
+                    if let Some(e) = c
+                        .params
+                        .get("expires")
+                        .and_then(crate::message::parse_delta_seconds)
+                    {
+                        return Some(e);
+                    }
+                }
+            }
+        }
+        for c in resp.contacts() {
+            if let Uri::Sip(u) = &c.uri {
                 let same_line = u.params.get("line") == Some(self.line.as_str());
-                if same_line || u.equivalent(ours) {
+                if same_line {
                     if let Some(e) = c
                         .params
                         .get("expires")

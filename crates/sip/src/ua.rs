@@ -141,6 +141,33 @@ impl UserAgent {
         self.peer_locals.insert((peer.transport, peer.addr), local);
     }
 
+    /// A connection to `peer` now has a different local address (it was
+    /// re-established): remember it and register again through it, replacing
+    /// the Contact that pointed at the old connection.
+    pub fn local_changed(&mut self, now: Instant, peer: &Peer, local: LocalAddr) {
+        if self.local_for(peer).as_ref() == Some(&local) {
+            return;
+        }
+        self.set_local_for_peer(peer, local);
+        let ids: Vec<AccountId> = self
+            .regs
+            .iter()
+            .filter(|(_, r)| {
+                r.current_target()
+                    .is_some_and(|p| p.transport == peer.transport && p.addr == peer.addr)
+                    && !matches!(r.state(), RegState::Unregistered)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        let local = self.local_fn();
+        for id in ids {
+            if let Some(r) = self.regs.get_mut(&id) {
+                r.restart(now, &local);
+            }
+            self.pump_registration(now, id);
+        }
+    }
+
     /// How this UA appears towards `peer`.
     pub fn local_for(&self, peer: &Peer) -> Option<LocalAddr> {
         self.peer_locals
