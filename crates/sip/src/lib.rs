@@ -7,6 +7,7 @@
 //! - [`message`]: parsing, validation and serialization of SIP messages.
 //! - [`framing`]: splitting a byte stream (TCP, TLS) into messages.
 //! - [`auth`]: digest authentication (MD5, SHA-256).
+//! - [`call`]: one INVITE session: setup, re-offers, PRACK, session timers, teardown.
 //! - [`dialog`]: dialog state, route sets and in-dialog requests.
 //! - [`transaction`]: RFC 3261 client and server transactions and their timers.
 //! - [`registration`]: one account's registration, refresh, failover and binding probe.
@@ -14,6 +15,7 @@
 //! - [`ua`]: the user-agent core tying transactions and registrations together.
 
 pub mod auth;
+pub mod call;
 pub mod dialog;
 pub mod framing;
 pub mod message;

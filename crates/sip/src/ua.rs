@@ -8,8 +8,12 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use crate::auth::Credentials;
+use crate::call::{Call, CallEvent, CallSend, CallState, CallTx, OutgoingCall};
+use crate::dialog::{Dialog, DialogId};
 use crate::message::{
-    new_branch, new_tag, HeaderAccess, HeaderName, Message, Method, Request, Response, Via,
+    new_branch, new_tag, HeaderAccess, HeaderName, Message, Method, NameAddr, Request, Response,
+    SipUri, Uri, Via,
 };
 use crate::registration::{
     LocalAddr, RegPurpose, RegState, Registration, RegistrationConfig, ALLOW,
@@ -20,6 +24,9 @@ use crate::transaction::{
 
 /// Identifies an account inside the UA.
 pub type AccountId = u32;
+
+/// Identifies a call inside the UA.
+pub type CallId = u64;
 
 /// Settings of the UA core.
 #[derive(Debug, Clone)]
@@ -82,10 +89,47 @@ pub enum UaEvent {
         /// Sender.
         source: Peer,
     },
-    /// A CANCEL for a pending incoming INVITE (already answered 200).
+    /// A CANCEL for a pending incoming INVITE that is not a call's (already answered 200).
     Cancelled {
         /// The INVITE's server transaction; answer it 487.
         invite: TransactionId,
+    },
+    /// A new incoming call; ring, answer or decline it through the UA.
+    IncomingCall {
+        /// The call.
+        call: CallId,
+        /// The account it is for, when one matches.
+        account: Option<AccountId>,
+        /// The INVITE.
+        request: Request,
+        /// Sender.
+        source: Peer,
+    },
+    /// Something happened in a call.
+    Call {
+        /// The call.
+        call: CallId,
+        /// What.
+        event: CallEvent,
+    },
+    /// A request inside a call's dialog that the call layer does not handle
+    /// (REFER, NOTIFY): the application answers it on `tx`.
+    DialogRequest {
+        /// The call.
+        call: CallId,
+        /// Server transaction.
+        tx: TransactionId,
+        /// The request.
+        request: Request,
+    },
+    /// A response to an application request sent inside a call (REFER, NOTIFY).
+    DialogResponse {
+        /// The call.
+        call: CallId,
+        /// What the request was.
+        purpose: CallTx,
+        /// The response.
+        response: Response,
     },
     /// Input that could not be parsed.
     Malformed {
@@ -101,6 +145,7 @@ pub enum UaEvent {
 #[derive(Debug, Clone, Copy)]
 enum Owner {
     Registration(AccountId, RegPurpose),
+    Call(CallId, CallTx),
     App,
 }
 
@@ -113,6 +158,10 @@ pub struct UserAgent {
     peer_locals: HashMap<(Transport, std::net::SocketAddr), LocalAddr>,
     regs: BTreeMap<AccountId, Registration>,
     owners: HashMap<TransactionId, Owner>,
+    calls: BTreeMap<CallId, Call>,
+    next_call: CallId,
+    dialogs: HashMap<DialogId, CallId>,
+    invite_servers: HashMap<TransactionId, CallId>,
     events: VecDeque<UaEvent>,
 }
 
@@ -126,6 +175,10 @@ impl UserAgent {
             peer_locals: HashMap::new(),
             regs: BTreeMap::new(),
             owners: HashMap::new(),
+            calls: BTreeMap::new(),
+            next_call: 1,
+            dialogs: HashMap::new(),
+            invite_servers: HashMap::new(),
             events: VecDeque::new(),
         }
     }
@@ -355,6 +408,15 @@ impl UserAgent {
             }
             self.pump_registration(now, id);
         }
+        let due: Vec<CallId> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| c.poll_timeout().is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            self.with_call(now, id, |c, now| c.handle_timeout(now));
+        }
     }
 
     /// The earliest moment something is due.
@@ -364,7 +426,8 @@ impl UserAgent {
             .values()
             .filter_map(Registration::poll_timeout)
             .min();
-        [self.endpoint.poll_timeout(), regs]
+        let calls = self.calls.values().filter_map(Call::poll_timeout).min();
+        [self.endpoint.poll_timeout(), regs, calls]
             .into_iter()
             .flatten()
             .min()
@@ -378,6 +441,190 @@ impl UserAgent {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<UaEvent> {
         self.events.pop_front()
+    }
+
+    /// Our Contact towards `peer`, with the account's user and line when known.
+    pub fn contact_for(&self, peer: &Peer, account: Option<AccountId>) -> SipUri {
+        let local = self.local_for(peer).unwrap_or(LocalAddr {
+            host: crate::message::Host::Name("handset.invalid".into()),
+            port: None,
+        });
+        let mut c = SipUri::new(local.host);
+        c.port = local.port;
+        if let Some(r) = account.and_then(|a| self.regs.get(&a)) {
+            c.user = r.config().aor.user.clone();
+            c.params.set("line", Some(r.line()));
+        } else {
+            c.user = Some("handset".into());
+        }
+        if peer.transport != crate::transaction::Transport::Udp {
+            c.params.set(
+                "transport",
+                Some(&peer.transport.via_token().to_ascii_lowercase()),
+            );
+        }
+        c
+    }
+
+    /// Places a call through a registered account: its registrar, route,
+    /// credentials and address of record are used. `None` if the account is
+    /// unknown or has no server to send through.
+    pub fn call_via_account(
+        &mut self,
+        now: Instant,
+        account: AccountId,
+        target: Uri,
+        offer: Option<Vec<u8>>,
+        display: Option<String>,
+        extra_headers: Vec<(HeaderName, String)>,
+    ) -> Option<CallId> {
+        let reg = self.regs.get(&account)?;
+        let peer = reg.current_target()?;
+        let cfg = reg.config();
+        let mut from = NameAddr::new(Uri::Sip(cfg.aor.clone()));
+        from.display = display;
+        let setup = OutgoingCall {
+            from,
+            target,
+            peer,
+            route: cfg.route.clone(),
+            contact: self.contact_for(&peer, Some(account)),
+            credentials: Some(cfg.credentials.clone()),
+            offer,
+            user_agent: self.cfg.user_agent.clone(),
+            extra_headers,
+        };
+        Some(self.place_call(now, setup))
+    }
+
+    /// Places a call with explicit settings (direct calls without a registrar).
+    pub fn place_call(&mut self, now: Instant, setup: OutgoingCall) -> CallId {
+        let id = self.next_call;
+        self.next_call += 1;
+        let call = Call::outgoing(now, setup);
+        self.calls.insert(id, call);
+        self.pump_call(now, id);
+        id
+    }
+
+    /// A call, to read its state.
+    pub fn call(&self, id: CallId) -> Option<&Call> {
+        self.calls.get(&id)
+    }
+
+    /// Ids of the calls in progress.
+    pub fn call_ids(&self) -> Vec<CallId> {
+        self.calls.keys().copied().collect()
+    }
+
+    /// Runs `f` on a call, then sends what it produced and reports its events.
+    pub fn with_call(&mut self, now: Instant, id: CallId, f: impl FnOnce(&mut Call, Instant)) {
+        if let Some(c) = self.calls.get_mut(&id) {
+            f(c, now);
+        }
+        self.pump_call(now, id);
+    }
+
+    /// The credentials of an account (for calls the application builds itself).
+    pub fn credentials(&self, account: AccountId) -> Option<Credentials> {
+        self.regs
+            .get(&account)
+            .map(|r| r.config().credentials.clone())
+    }
+
+    fn pump_call(&mut self, now: Instant, id: CallId) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let sends = call.drain_sends();
+        let mut events = Vec::new();
+        while let Some(e) = call.poll_event() {
+            events.push(e);
+        }
+        let dialog = call.dialog_id().cloned();
+        let terminated = call.state() == CallState::Terminated;
+        let invite_tx = call.invite().clone();
+        if let Some(d) = dialog {
+            self.dialogs.insert(d, id);
+        }
+        for send in sends {
+            match send {
+                CallSend::Request {
+                    request,
+                    peer,
+                    purpose: CallTx::Cancel,
+                } => {
+                    // CANCEL carries the INVITE's top Via (RFC 3261 9.1)
+                    let via = self
+                        .owners
+                        .iter()
+                        .find(|(_, o)| matches!(o, Owner::Call(c, CallTx::Invite) if *c == id))
+                        .and_then(|(tx, _)| self.endpoint.client_request(*tx))
+                        .and_then(|r| {
+                            r.headers
+                                .get_values(&HeaderName::Via)
+                                .and_then(|v| v.first().map(|s| s.to_string()))
+                        });
+                    if let Some(via) = via {
+                        let mut request = request;
+                        request.headers.push_front(HeaderName::Via, via);
+                        match self.endpoint.send_request(now, request, peer) {
+                            Ok(tx) => {
+                                self.owners.insert(tx, Owner::Call(id, CallTx::Cancel));
+                            }
+                            Err(e) => tracing::warn!(error = %e, "CANCEL not sent"),
+                        }
+                    }
+                }
+                CallSend::Request {
+                    request,
+                    peer,
+                    purpose,
+                } => match self.send_owned(now, request, peer, None, Owner::Call(id, purpose)) {
+                    Ok(tx) if purpose == CallTx::Invite => {
+                        if let Some(c) = self.calls.get_mut(&id) {
+                            c.set_invite_tx(tx);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "call request not sent"),
+                },
+                CallSend::Ack { request, peer } => {
+                    self.send_stateless(Message::Request(request), peer)
+                }
+                CallSend::Response { tx, response } => {
+                    let _ = self.endpoint.send_response(now, tx, response);
+                }
+            }
+        }
+        let _ = invite_tx;
+        for event in events {
+            self.events.push_back(UaEvent::Call { call: id, event });
+        }
+        if terminated {
+            self.calls.remove(&id);
+            self.dialogs.retain(|_, c| *c != id);
+        }
+        self.drain_endpoint(now);
+    }
+
+    /// A 2xx retransmission after the INVITE transaction ended: ACK it again
+    /// (RFC 3261 13.2.2.4), or ACK and BYE it if no call wants it.
+    fn on_stray_2xx(&mut self, now: Instant, response: Response, source: Peer) {
+        let call = Dialog::id_of_response(&response).and_then(|d| self.dialogs.get(&d).copied());
+        if let Some(id) = call {
+            if let Some(c) = self.calls.get(&id) {
+                if let Some(d) = c.dialog() {
+                    let seq = response.cseq().map(|c| c.seq).unwrap_or(1);
+                    let ack = d.create_ack(seq);
+                    self.send_stateless(Message::Request(ack), source);
+                    return;
+                }
+            }
+        }
+        self.events
+            .push_back(UaEvent::StrayResponse { response, source });
+        let _ = now;
     }
 
     fn pump_registration(&mut self, now: Instant, id: AccountId) {
@@ -439,6 +686,16 @@ impl UserAgent {
                         }
                         self.pump_registration(now, id);
                     }
+                    Some(Owner::Call(id, purpose)) => {
+                        if matches!(purpose, CallTx::Refer | CallTx::Notify) {
+                            self.events.push_back(UaEvent::DialogResponse {
+                                call: id,
+                                purpose,
+                                response: response.clone(),
+                            });
+                        }
+                        self.with_call(now, id, |c, now| c.on_response(now, purpose, &response));
+                    }
                     Some(Owner::App) => self.events.push_back(UaEvent::Response { tx, response }),
                     None => {}
                 },
@@ -450,17 +707,29 @@ impl UserAgent {
                         }
                         self.pump_registration(now, id);
                     }
+                    Some(Owner::Call(id, purpose)) => {
+                        self.with_call(now, id, |c, _| c.on_transaction_timeout(purpose));
+                    }
                     Some(Owner::App) => self.events.push_back(UaEvent::Timeout { tx }),
-                    None => {}
+                    None => {
+                        // a server INVITE whose 2xx was never ACKed
+                        if let Some(&id) = self.invite_servers.get(&tx) {
+                            self.with_call(now, id, |c, _| c.on_ack_timeout());
+                        }
+                    }
                 },
                 TxEvent::Terminated { tx } => {
                     self.owners.remove(&tx);
+                    self.invite_servers.remove(&tx);
                 }
-                TxEvent::StrayResponse { response, source } => self
-                    .events
-                    .push_back(UaEvent::StrayResponse { response, source }),
-                TxEvent::Cancelled { invite, .. } => {
-                    self.events.push_back(UaEvent::Cancelled { invite })
+                TxEvent::StrayResponse { response, source } => {
+                    self.on_stray_2xx(now, response, source)
+                }
+                TxEvent::Cancelled { invite, cancel } => {
+                    match self.invite_servers.get(&invite).copied() {
+                        Some(id) => self.with_call(now, id, |c, _| c.on_cancelled(&cancel)),
+                        None => self.events.push_back(UaEvent::Cancelled { invite }),
+                    }
                 }
                 TxEvent::Malformed {
                     source,
@@ -490,6 +759,73 @@ impl UserAgent {
             return;
         }
         let account = self.account_for(&request);
+        let has_to_tag = request.to_header().is_some_and(|t| t.tag().is_some());
+        if has_to_tag || request.method == Method::Ack {
+            let call = Dialog::id_of_request(&request).and_then(|d| self.dialogs.get(&d).copied());
+            match call {
+                Some(id)
+                    if matches!(request.method, Method::Refer | Method::Notify) && tx.is_some() =>
+                {
+                    if let Some(c) = self.calls.get_mut(&id) {
+                        if let Some(d) = c.dialog().cloned() {
+                            let mut d = d;
+                            let _ = d.on_request(&request);
+                        }
+                    }
+                    self.events.push_back(UaEvent::DialogRequest {
+                        call: id,
+                        tx: tx.expect("checked"),
+                        request,
+                    });
+                    return;
+                }
+                Some(id) => {
+                    self.with_call(now, id, |c, now| c.on_request(now, tx, &request));
+                    return;
+                }
+                None if request.method == Method::Ack => return,
+                None if matches!(
+                    request.method,
+                    Method::Notify | Method::Message | Method::Options
+                ) =>
+                {
+                    // out-of-dialog-like requests with a To tag (subscriptions) go to the app
+                }
+                None => {
+                    if let Some(tx) = tx {
+                        let resp = Response::for_request(&request, 481, None);
+                        let _ = self.endpoint.send_response(now, tx, resp);
+                    }
+                    return;
+                }
+            }
+        }
+        if request.method == Method::Invite && !has_to_tag {
+            if let Some(tx) = tx {
+                let id = self.next_call;
+                self.next_call += 1;
+                let contact = self.contact_for(&source, account);
+                let call = Call::incoming(
+                    tx,
+                    request.clone(),
+                    source,
+                    contact,
+                    self.cfg.user_agent.clone(),
+                );
+                if let Some(d) = call.dialog_id() {
+                    self.dialogs.insert(d.clone(), id);
+                }
+                self.calls.insert(id, call);
+                self.invite_servers.insert(tx, id);
+                self.events.push_back(UaEvent::IncomingCall {
+                    call: id,
+                    account,
+                    request,
+                    source,
+                });
+                return;
+            }
+        }
         if request.method == Method::Options
             && request.to_header().is_some_and(|t| t.tag().is_none())
         {
