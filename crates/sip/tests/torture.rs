@@ -56,7 +56,7 @@ fn ua_outcome(data: &[u8]) -> (Option<u16>, bool) {
     }
     let mut delivered = false;
     while let Some(e) = ua.poll_event() {
-        if matches!(e, UaEvent::Request { .. }) {
+        if matches!(e, UaEvent::Request { .. } | UaEvent::IncomingCall { .. }) {
             delivered = true;
         }
     }
