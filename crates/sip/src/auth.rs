@@ -109,7 +109,7 @@ impl Challenge {
     pub fn parse(value: &str, proxy: bool) -> Result<Challenge, AuthError> {
         let value = value.trim();
         let (scheme, rest) = value
-            .split_once(|c: char| c == ' ' || c == '\t')
+            .split_once([' ', '\t'])
             .ok_or_else(|| AuthError::Malformed(value.to_string()))?;
         if !scheme.eq_ignore_ascii_case("Digest") {
             return Err(AuthError::Unsupported(format!("scheme {scheme}")));

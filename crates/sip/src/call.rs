@@ -1356,10 +1356,8 @@ impl Call {
                 self.send_bye();
                 self.end(EndReason::Timeout);
             }
-            CallTx::Bye | CallTx::Cancel => {
-                if self.state == CallState::Terminating {
-                    self.end(EndReason::LocalHangup);
-                }
+            CallTx::Bye | CallTx::Cancel if self.state == CallState::Terminating => {
+                self.end(EndReason::LocalHangup);
             }
             _ => {}
         }

@@ -103,9 +103,8 @@ fn check_fields(e: &Value, m: &Message) {
             "{n}: cseq method"
         );
     }
-    match e["from_tag"].as_str() {
-        Some(t) => assert_eq!(m.from_header().unwrap().tag(), Some(t), "{n}: from tag"),
-        None => {}
+    if let Some(t) = e["from_tag"].as_str() {
+        assert_eq!(m.from_header().unwrap().tag(), Some(t), "{n}: from tag");
     }
     match e["to_tag"].as_str() {
         Some(t) => assert_eq!(
@@ -160,7 +159,7 @@ fn valid_messages_parse_to_the_right_fields_and_round_trip() {
         if n != "dblreq" {
             parse_exact(&data).unwrap_or_else(|err| panic!("{n} exact: {err}"));
         }
-        if m.headers().len() > 0 {
+        if !m.headers().is_empty() {
             if let Message::Request(_) = m {
                 let (status, delivered) = ua_outcome(&data);
                 // valid requests reach the application, or are answered by the UA

@@ -164,6 +164,8 @@ pub trait HeaderAccess {
             .and_then(CSeq::parse)
     }
     /// From.
+    // "From" is the header's name here, not a conversion
+    #[allow(clippy::wrong_self_convention)]
     fn from_header(&self) -> Option<NameAddr> {
         self.header_list()
             .get(&HeaderName::From)

@@ -470,20 +470,18 @@ fn check_headers(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
             | HeaderName::ReplyTo => {
                 NameAddr::parse(v).map_err(|e| header_err(n, e.to_string()))?;
             }
-            HeaderName::Contact => {
-                if v.trim() != "*" {
-                    let values = headers
-                        .get_values(n)
-                        .ok_or_else(|| header_err(n, "unbalanced quotes or brackets"))?;
-                    for val in values {
-                        if val.trim() == "*" {
-                            return Err(header_err(n, "'*' mixed with other contacts"));
-                        }
-                        let na = NameAddr::parse(val).map_err(|e| header_err(n, e.to_string()))?;
-                        if let Some(exp) = na.params.get("expires") {
-                            parse_delta_seconds(exp)
-                                .ok_or_else(|| header_err(n, "expires out of range"))?;
-                        }
+            HeaderName::Contact if v.trim() != "*" => {
+                let values = headers
+                    .get_values(n)
+                    .ok_or_else(|| header_err(n, "unbalanced quotes or brackets"))?;
+                for val in values {
+                    if val.trim() == "*" {
+                        return Err(header_err(n, "'*' mixed with other contacts"));
+                    }
+                    let na = NameAddr::parse(val).map_err(|e| header_err(n, e.to_string()))?;
+                    if let Some(exp) = na.params.get("expires") {
+                        parse_delta_seconds(exp)
+                            .ok_or_else(|| header_err(n, "expires out of range"))?;
                     }
                 }
             }
@@ -498,10 +496,8 @@ fn check_headers(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
                     NameAddr::parse(val).map_err(|e| header_err(n, e.to_string()))?;
                 }
             }
-            HeaderName::CallId => {
-                if v.is_empty() || v.contains(char::is_whitespace) {
-                    return Err(header_err(n, "must be a single word"));
-                }
+            HeaderName::CallId if v.is_empty() || v.contains(char::is_whitespace) => {
+                return Err(header_err(n, "must be a single word"));
             }
             HeaderName::CSeq => {
                 let cseq = CSeq::parse(v)
@@ -533,10 +529,8 @@ fn check_headers(headers: &Headers, method: Option<&Method>) -> Result<(), Parse
             HeaderName::ContentType => {
                 MediaType::parse(v).ok_or_else(|| header_err(n, "expected type/subtype"))?;
             }
-            HeaderName::Date => {
-                if !valid_sip_date(v) {
-                    return Err(header_err(n, "expected an RFC 1123 date in GMT"));
-                }
+            HeaderName::Date if !valid_sip_date(v) => {
+                return Err(header_err(n, "expected an RFC 1123 date in GMT"));
             }
             HeaderName::RSeq => {
                 parse_delta_seconds(v).ok_or_else(|| header_err(n, "expected a number"))?;

@@ -107,10 +107,10 @@ pub enum EndpointError {
 
 #[derive(Debug)]
 enum Machine {
-    ClientInvite(ClientInvite),
-    ClientNonInvite(ClientNonInvite),
-    ServerInvite(ServerInvite),
-    ServerNonInvite(ServerNonInvite),
+    UacInvite(ClientInvite),
+    UacOther(ClientNonInvite),
+    UasInvite(ServerInvite),
+    UasOther(ServerNonInvite),
 }
 
 #[derive(Debug)]
@@ -127,10 +127,10 @@ struct Entry {
 impl Entry {
     fn next_timeout(&self) -> Option<Instant> {
         match &self.machine {
-            Machine::ClientInvite(m) => m.next_timeout(),
-            Machine::ClientNonInvite(m) => m.next_timeout(),
-            Machine::ServerInvite(m) => m.next_timeout(),
-            Machine::ServerNonInvite(m) => m.next_timeout(),
+            Machine::UacInvite(m) => m.next_timeout(),
+            Machine::UacOther(m) => m.next_timeout(),
+            Machine::UasInvite(m) => m.next_timeout(),
+            Machine::UasOther(m) => m.next_timeout(),
         }
     }
 }
@@ -199,10 +199,10 @@ impl Endpoint {
             .collect();
         for id in due {
             let actions = match self.txs.get_mut(&id).map(|e| &mut e.machine) {
-                Some(Machine::ClientInvite(m)) => m.on_timeout(now),
-                Some(Machine::ClientNonInvite(m)) => m.on_timeout(now),
-                Some(Machine::ServerInvite(m)) => m.on_timeout(now),
-                Some(Machine::ServerNonInvite(m)) => m.on_timeout(now),
+                Some(Machine::UacInvite(m)) => m.on_timeout(now),
+                Some(Machine::UacOther(m)) => m.on_timeout(now),
+                Some(Machine::UasInvite(m)) => m.on_timeout(now),
+                Some(Machine::UasOther(m)) => m.on_timeout(now),
                 None => continue,
             };
             self.apply(id, actions);
@@ -246,10 +246,10 @@ impl Endpoint {
         let method = request.method.clone();
         let (machine, actions) = if method == Method::Invite {
             let (m, a) = ClientInvite::start(now, self.cfg.timers, reliable, request);
-            (Machine::ClientInvite(m), a)
+            (Machine::UacInvite(m), a)
         } else {
             let (m, a) = ClientNonInvite::start(now, self.cfg.timers, reliable, request, timeout);
-            (Machine::ClientNonInvite(m), a)
+            (Machine::UacOther(m), a)
         };
         self.keys.insert(key.clone(), id);
         self.txs.insert(
@@ -269,8 +269,8 @@ impl Endpoint {
     /// The request a client transaction sent (for building CANCEL or auth retries).
     pub fn client_request(&self, tx: TransactionId) -> Option<&Request> {
         match &self.txs.get(&tx)?.machine {
-            Machine::ClientInvite(m) => Some(m.request()),
-            Machine::ClientNonInvite(m) => Some(m.request()),
+            Machine::UacInvite(m) => Some(m.request()),
+            Machine::UacOther(m) => Some(m.request()),
             _ => None,
         }
     }
@@ -285,7 +285,7 @@ impl Endpoint {
     pub fn can_cancel(&self, tx: TransactionId) -> bool {
         matches!(
             self.txs.get(&tx).map(|e| &e.machine),
-            Some(Machine::ClientInvite(m)) if m.state == client_invite::State::Proceeding
+            Some(Machine::UacInvite(m)) if m.state == client_invite::State::Proceeding
         )
     }
 
@@ -297,8 +297,8 @@ impl Endpoint {
         response: Response,
     ) -> Result<(), EndpointError> {
         let actions = match self.txs.get_mut(&tx).map(|e| &mut e.machine) {
-            Some(Machine::ServerInvite(m)) => m.send_response(now, &response),
-            Some(Machine::ServerNonInvite(m)) => m.send_response(now, &response),
+            Some(Machine::UasInvite(m)) => m.send_response(now, &response),
+            Some(Machine::UasOther(m)) => m.send_response(now, &response),
             _ => return Err(EndpointError::NoTransaction(tx)),
         };
         self.apply(tx, actions);
@@ -319,10 +319,10 @@ impl Endpoint {
     /// TLS failure): the transaction fails at once instead of waiting for its timer.
     pub fn handle_transport_error(&mut self, tx: TransactionId) {
         let actions = match self.txs.get_mut(&tx).map(|e| &mut e.machine) {
-            Some(Machine::ClientInvite(m)) => m.on_transport_error(),
-            Some(Machine::ClientNonInvite(m)) => m.on_transport_error(),
-            Some(Machine::ServerInvite(m)) => m.on_transport_error(),
-            Some(Machine::ServerNonInvite(m)) => m.on_transport_error(),
+            Some(Machine::UacInvite(m)) => m.on_transport_error(),
+            Some(Machine::UacOther(m)) => m.on_transport_error(),
+            Some(Machine::UasInvite(m)) => m.on_transport_error(),
+            Some(Machine::UasOther(m)) => m.on_transport_error(),
             None => return,
         };
         self.apply(tx, actions);
@@ -406,7 +406,7 @@ impl Endpoint {
         if req.method == Method::Ack {
             if let Some(&id) = self.keys.get(&key) {
                 if let Some(Entry {
-                    machine: Machine::ServerInvite(m),
+                    machine: Machine::UasInvite(m),
                     ..
                 }) = self.txs.get_mut(&id)
                 {
@@ -432,7 +432,7 @@ impl Endpoint {
                     .find(|(_, e)| e.dialog_ack.as_ref() == Some(&triple))
                     .map(|(id, _)| *id);
                 if let Some(id) = found {
-                    if let Some(Machine::ServerInvite(m)) =
+                    if let Some(Machine::UasInvite(m)) =
                         self.txs.get_mut(&id).map(|e| &mut e.machine)
                     {
                         let actions = m.on_ack(now);
@@ -450,8 +450,8 @@ impl Endpoint {
 
         if let Some(&id) = self.keys.get(&key) {
             let actions = match self.txs.get_mut(&id).map(|e| &mut e.machine) {
-                Some(Machine::ServerInvite(m)) => m.on_request_retransmission(),
-                Some(Machine::ServerNonInvite(m)) => m.on_request_retransmission(),
+                Some(Machine::UasInvite(m)) => m.on_request_retransmission(),
+                Some(Machine::UasOther(m)) => m.on_request_retransmission(),
                 _ => Vec::new(),
             };
             debug!(%id, method = %req.method, "request retransmission absorbed");
@@ -463,9 +463,9 @@ impl Endpoint {
         let id = self.alloc_id();
         let is_invite = req.method == Method::Invite;
         let machine = if is_invite {
-            Machine::ServerInvite(ServerInvite::new(self.cfg.timers, reliable))
+            Machine::UasInvite(ServerInvite::new(self.cfg.timers, reliable))
         } else {
-            Machine::ServerNonInvite(ServerNonInvite::new(now, self.cfg.timers, reliable))
+            Machine::UasOther(ServerNonInvite::new(now, self.cfg.timers, reliable))
         };
         let dialog_ack = if is_invite {
             match (req.call_id(), req.cseq(), req.from_header()) {
@@ -501,7 +501,7 @@ impl Endpoint {
                     );
                     let pending = matches!(
                         self.txs.get(&invite).map(|e| &e.machine),
-                        Some(Machine::ServerInvite(m)) if m.state == server_invite::State::Proceeding
+                        Some(Machine::UasInvite(m)) if m.state == server_invite::State::Proceeding
                     );
                     if pending {
                         self.events.push_back(TxEvent::Cancelled {
@@ -554,8 +554,8 @@ impl Endpoint {
             return;
         };
         let actions = match self.txs.get_mut(&id).map(|e| &mut e.machine) {
-            Some(Machine::ClientInvite(m)) => m.on_response(now, resp),
-            Some(Machine::ClientNonInvite(m)) => m.on_response(now, resp),
+            Some(Machine::UacInvite(m)) => m.on_response(now, resp),
+            Some(Machine::UacOther(m)) => m.on_response(now, resp),
             _ => Vec::new(),
         };
         self.apply(id, actions);
