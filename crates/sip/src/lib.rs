@@ -6,6 +6,7 @@
 //!
 //! - [`message`]: parsing, validation and serialization of SIP messages.
 //! - [`framing`]: splitting a byte stream (TCP, TLS) into messages.
+//! - [`body`]: CPIM, IMDN, is-composing, PIDF/RPID, dialog-info, message-summary, sipfrag, park notices.
 //! - [`auth`]: digest authentication (MD5, SHA-256).
 //! - [`call`]: one INVITE session: setup, re-offers, PRACK, session timers, teardown.
 //! - [`dialog`]: dialog state, route sets and in-dialog requests.
@@ -15,6 +16,7 @@
 //! - [`ua`]: the user-agent core tying transactions and registrations together.
 
 pub mod auth;
+pub mod body;
 pub mod call;
 pub mod dialog;
 pub mod framing;
