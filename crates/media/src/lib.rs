@@ -1,1 +1,3 @@
-//! handset-media (being written).
+//! Handset's media plane (partial build).
+pub mod rtcp;
+pub mod rtp;

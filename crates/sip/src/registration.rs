@@ -198,6 +198,16 @@ pub struct Registration {
     /// Set once a probe came back to us through the registrar: only then does a
     /// 404 to a probe prove the binding is gone (some PBXs never forward OPTIONS).
     probe_loops: bool,
+    /// Set after a 404 to a probe that had never looped led to re-registering:
+    /// a second 404 without a loop means this PBX does not forward OPTIONS.
+    probe_doubted: bool,
+    /// Attempts left in recovery: after the binding or the flow was found lost,
+    /// REGISTER goes out as short-lived transactions tried back to back, so the
+    /// registrar is found again within about a keep-alive interval of its return
+    /// instead of after Timer E has backed off to 4 s.
+    recovering: u32,
+    /// When the current REGISTER attempt went out (paces recovery retries).
+    attempt_at: Option<Instant>,
     contact: Option<SipUri>,
     /// The Contact the registrar last confirmed; removed (expires=0) in the
     /// same REGISTER when the Contact changes, so no stale binding lingers.
@@ -230,6 +240,9 @@ impl Registration {
             probe_cseq: 0,
             probe_pending: false,
             probe_loops: false,
+            probe_doubted: false,
+            recovering: 0,
+            attempt_at: None,
             contact: None,
             bound_contact: None,
             sends: Vec::new(),
@@ -324,7 +337,7 @@ impl Registration {
             return;
         }
         self.contact = None;
-        self.start(now, local);
+        self.recover(now, local);
     }
 
     fn contact_for(
@@ -413,6 +426,7 @@ impl Registration {
         self.contact = Some(contact);
         self.pending = Some((purpose, self.cseq));
         self.retry_at = None;
+        self.attempt_at = Some(now);
         if purpose == RegPurpose::Register && !matches!(self.state, RegState::Registered { .. }) {
             self.set_state(RegState::Registering);
         }
@@ -420,7 +434,8 @@ impl Registration {
             request,
             peer,
             purpose,
-            timeout: None,
+            timeout: (self.recovering > 0 && purpose == RegPurpose::Register)
+                .then(|| self.recovery_timeout()),
         });
     }
 
@@ -457,6 +472,19 @@ impl Registration {
             purpose: RegPurpose::Probe,
             timeout: Some(self.cfg.probe_timeout),
         });
+    }
+
+    fn recovery_timeout(&self) -> Duration {
+        self.cfg
+            .keepalive
+            .unwrap_or(Duration::from_secs(2))
+            .clamp(Duration::from_secs(1), Duration::from_secs(4))
+    }
+
+    fn recover(&mut self, now: Instant, local: &dyn Fn(&Peer) -> Option<LocalAddr>) {
+        // about a minute of back-to-back attempts, then the normal backoff
+        self.recovering = (60 / self.recovery_timeout().as_secs().max(1)) as u32;
+        self.start(now, local);
     }
 
     /// Our own probe arrived back through the registrar: binding checks are meaningful here.
@@ -524,6 +552,7 @@ impl Registration {
                 self.auth.on_success();
                 self.auth_retries = 0;
                 self.failures = 0;
+                self.recovering = 0;
                 if purpose == RegPurpose::Unregister {
                     self.bound_contact = None;
                     self.set_state(RegState::Unregistered);
@@ -671,12 +700,27 @@ impl Registration {
         }
         self.probe_pending = false;
         let registered = matches!(self.state, RegState::Registered { .. });
+        if !matches!(resp.status, 401 | 407) {
+            // the server took our credentials for this probe
+            self.auth.on_success();
+        }
         match resp.status {
-            401 | 407 if self.auth.on_challenge(resp).is_ok() => self.send_probe(now),
-            404 | 410 | 480 if self.probe_loops && registered => {
-                // the registrar answers for our AOR without reaching us: it lost the binding
+            401 | 407 => match self.auth.on_challenge(resp) {
+                Ok(()) => self.send_probe(now),
+                // credentials that worked a moment ago refused: the server was
+                // replaced or restarted; registering again settles it either way
+                Err(_) if registered => self.recover(now, local),
+                Err(_) => {}
+            },
+            404 | 410 | 480 if registered && (self.probe_loops || !self.probe_doubted) => {
+                // the registrar answers for our AOR without reaching us: it lost
+                // the binding. Before any probe has looped this may also be a PBX
+                // that never forwards OPTIONS; one re-registration tells which.
+                if !self.probe_loops {
+                    self.probe_doubted = true;
+                }
                 self.auth.reset();
-                self.start(now, local);
+                self.recover(now, local);
             }
             _ => {
                 if registered {
@@ -699,9 +743,8 @@ impl Registration {
                     return;
                 }
                 self.probe_pending = false;
-                // no answer at all: the flow to the registrar is dead; registering
-                // again retransmits until the server is back
-                self.start(now, local);
+                // no answer at all: the flow to the registrar is dead
+                self.recover(now, local);
             }
             RegPurpose::Unregister => {
                 self.pending = None;
@@ -714,6 +757,21 @@ impl Registration {
                     .unwrap_or_default();
                 if self.failover() {
                     self.send_register(now, local, purpose);
+                } else if self.recovering > 0 {
+                    self.recovering -= 1;
+                    // a refused connection fails at once: keep the attempts a
+                    // recovery interval apart rather than looping
+                    let next = self
+                        .attempt_at
+                        .map(|t| t + self.recovery_timeout())
+                        .filter(|t| *t > now);
+                    match next {
+                        Some(t) => {
+                            self.pending = None;
+                            self.retry_at = Some(t);
+                        }
+                        None => self.send_register(now, local, purpose),
+                    }
                 } else {
                     self.fail_temporarily(now, format!("no answer from {server}"));
                 }

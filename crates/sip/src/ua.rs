@@ -751,6 +751,7 @@ impl UserAgent {
         request: Request,
         source: Peer,
     ) {
+        tracing::debug!(method = %request.method, %source, call_id = ?request.call_id(), "request");
         if let (Some(tx), Some(refusal)) =
             (tx, crate::uas::check_request(&request, &self.cfg.policy))
         {

@@ -25,6 +25,8 @@ struct Registrar {
     answer: bool,
     status_override: Option<u16>,
     registers: u32,
+    /// false: a PBX that answers OPTIONS for a user itself with 404
+    forwards_options: bool,
 }
 
 impl Registrar {
@@ -36,6 +38,7 @@ impl Registrar {
             answer: true,
             status_override: None,
             registers: 0,
+            forwards_options: true,
         }
     }
 
@@ -208,7 +211,7 @@ impl Harness {
                     // the registrar relays our probe to the bound contact, which answers
                     let bound = regs
                         .iter()
-                        .any(|(p, r)| *p == t.peer.addr.port() && r.bound);
+                        .any(|(p, r)| *p == t.peer.addr.port() && r.bound && r.forwards_options);
                     if regs
                         .iter()
                         .any(|(p, r)| *p == t.peer.addr.port() && r.answer)
@@ -484,4 +487,29 @@ fn unregister_sends_expires_zero() {
     assert_eq!(last.expires(), Some(0));
     assert!(!reg.bound);
     assert_eq!(h.states().last(), Some(&RegState::Unregistered));
+}
+
+#[test]
+fn pbx_that_never_forwards_options_costs_one_reregistration_only() {
+    let mut h = Harness::new();
+    let mut reg = Registrar::new("pw101");
+    reg.forwards_options = false;
+    let mut cfg = Harness::config("pw101", vec![peer(5060)]);
+    cfg.keepalive = Some(Duration::from_secs(5));
+    h.ua.add_account(h.now, 1, cfg);
+    h.run(&mut [(5060, &mut reg)], Duration::from_secs(59));
+    // 2 to register, 2 for the one check after the first 404, then only refreshes (at 30 s)
+    assert_eq!(
+        reg.registers,
+        5,
+        "{:?}",
+        h.sent
+            .iter()
+            .map(|(t, _, r)| ((*t - h.t0).as_secs(), r.method.to_string()))
+            .collect::<Vec<_>>()
+    );
+    assert!(matches!(
+        h.states().last(),
+        Some(RegState::Registered { .. })
+    ));
 }

@@ -219,6 +219,8 @@ async fn tls_wrong_host_and_unknown_issuer_are_refused_in_words() {
     assert!(e.contains("unknown authority"), "{e}");
 }
 
+// the handshake callback's error type is tungstenite's, large by design
+#[allow(clippy::result_large_err)]
 async fn ws_server(select_sip: bool) -> (SocketAddr, tokio::task::JoinHandle<Vec<String>>) {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};

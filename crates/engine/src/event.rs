@@ -1,0 +1,93 @@
+//! Events the engine emits, serialised as they reach the UI.
+
+use serde::Serialize;
+
+use handset_sip::registration::RegState;
+
+/// Identifies an account inside a running engine.
+pub type AccountId = u32;
+
+/// A registration state in a form the UI can show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationInfo {
+    /// `unregistered`, `registering`, `registered`, `retrying` or `failed`.
+    pub state: String,
+    /// Granted lifetime (registered).
+    pub expires: Option<u32>,
+    /// Bound Contact (registered).
+    pub contact: Option<String>,
+    /// Server that answered, `transport:ip:port` (registered).
+    pub server: Option<String>,
+    /// What went wrong, in words (retrying, failed).
+    pub reason: Option<String>,
+    /// Milliseconds until the next attempt (retrying).
+    pub retry_in_ms: Option<u64>,
+}
+
+impl From<&RegState> for RegistrationInfo {
+    fn from(s: &RegState) -> Self {
+        let mut info = RegistrationInfo {
+            state: String::new(),
+            expires: None,
+            contact: None,
+            server: None,
+            reason: None,
+            retry_in_ms: None,
+        };
+        match s {
+            RegState::Unregistered => info.state = "unregistered".into(),
+            RegState::Registering => info.state = "registering".into(),
+            RegState::Registered {
+                expires,
+                contact,
+                server,
+            } => {
+                info.state = "registered".into();
+                info.expires = Some(*expires);
+                info.contact = Some(contact.clone());
+                info.server = Some(server.to_string());
+            }
+            RegState::Retrying { reason, retry_in } => {
+                info.state = "retrying".into();
+                info.reason = Some(reason.clone());
+                info.retry_in_ms = Some(retry_in.as_millis() as u64);
+            }
+            RegState::Failed(f) => {
+                info.state = "failed".into();
+                info.reason = Some(f.to_string());
+            }
+        }
+        info
+    }
+}
+
+/// Everything the engine tells its users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Event {
+    /// An account's registration changed.
+    #[serde(rename_all = "camelCase")]
+    Registration {
+        /// The account.
+        account: AccountId,
+        /// Its state.
+        info: RegistrationInfo,
+    },
+    /// A SIP message could not be parsed (shown in diagnostics).
+    #[serde(rename_all = "camelCase")]
+    MalformedInput {
+        /// Sender.
+        source: String,
+        /// Why.
+        reason: String,
+    },
+    /// A transport-level problem worth showing (TLS certificate refused…).
+    #[serde(rename_all = "camelCase")]
+    TransportError {
+        /// Destination.
+        target: String,
+        /// The error in words.
+        reason: String,
+    },
+}
