@@ -16,6 +16,9 @@ export HANDSET_REQUIRE_PEERS=1
 bash scripts/install-deps.sh
 bash scripts/build-frontend.sh
 
+echo "== build handset-cli (the interop tests drive it as a user would)"
+cargo build -p handset-cli
+
 echo "== cargo test (workspace)"
 cargo test --workspace --no-fail-fast
 
