@@ -18,12 +18,14 @@ PKGS=(
   kamailio-tls-modules kamailio-websocket-modules kamailio-extra-modules sqlite3
   baresip-core sip-tester linphone-cli
   # real-window tests
-  xvfb webkit2gtk-driver xauth dbus-x11 gnome-keyring
+  xvfb webkit2gtk-driver xauth dbus-x11 gnome-keyring imagemagick
   # audio fixtures and checks
   sox espeak-ng openssl
 )
 
 missing=()
+# Node.js may come from elsewhere than Debian (this machine kind ships it); only ask apt when absent.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -38,4 +40,10 @@ fi
 # Kamailio's package enables a system service on install; the tests start their own instances.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet kamailio 2>/dev/null; then
   $SUDO systemctl stop kamailio || true
+fi
+
+# The WebDriver bridge for the real-window tests comes from crates.io.
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "installing tauri-driver"
+  cargo install tauri-driver --locked --version '^2'
 fi

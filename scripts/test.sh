@@ -16,11 +16,14 @@ export HANDSET_REQUIRE_PEERS=1
 bash scripts/install-deps.sh
 bash scripts/build-frontend.sh
 
-echo "== build handset-cli (the interop tests drive it as a user would)"
-cargo build -p handset-cli
+echo "== build handset-cli (the interop tests drive it as a user would) and the app"
+cargo build -p handset-cli -p handset
 
 echo "== cargo test (workspace)"
 cargo test --workspace --no-fail-fast
 
 echo "== frontend component tests"
 (cd frontend && npm test --silent)
+
+echo "== end-to-end tests in the real app window"
+bash tests/e2e/run.sh

@@ -22,6 +22,7 @@ pub mod dialog;
 pub mod framing;
 pub mod message;
 pub mod registration;
+pub mod sdp;
 pub mod text;
 pub mod transaction;
 pub mod ua;

@@ -153,10 +153,9 @@ mod tests {
             first >= Duration::from_millis(1020) && first < Duration::from_millis(3080),
             "{first:?}"
         );
-        let mut now = t0;
         let mut sent = Vec::new();
         while sent.len() < 200 {
-            now = s.poll_timeout();
+            let now = s.poll_timeout();
             if s.handle_timeout(now) {
                 s.on_sent(now, 120);
                 sent.push(now);

@@ -1,0 +1,122 @@
+// A minimal W3C WebDriver client over fetch, for driving the real Handset
+// window through tauri-driver and WebKitWebDriver.
+
+import { execFileSync } from "node:child_process";
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async start(base, application) {
+    const caps = { capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } } };
+    const r = await call(base, "POST", "/session", caps);
+    return new Session(base, r.sessionId);
+  }
+
+  async cmd(method, path, body) {
+    return call(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  async find(css, timeoutMs = 5000) {
+    const end = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < end) {
+      try {
+        const el = await this.cmd("POST", "/element", { using: "css selector", value: css });
+        return new Element(this, el[ELEMENT]);
+      } catch (e) {
+        last = e;
+        await sleep(100);
+      }
+    }
+    throw new Error(`element ${css} not found: ${last}`);
+  }
+
+  /** Text of the element matching `css`, re-finding it if the UI re-rendered. */
+  async textOf(css, timeoutMs = 5000) {
+    return this.retry(css, timeoutMs, (el) => el.text());
+  }
+
+  /** Clicks the element matching `css`, re-finding it if the UI re-rendered. */
+  async click(css, timeoutMs = 5000) {
+    return this.retry(css, timeoutMs, (el) => el.click());
+  }
+
+  async retry(css, timeoutMs, act) {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await act(await this.find(css, Math.max(100, end - Date.now())));
+      } catch (e) {
+        if (Date.now() >= end || !String(e).includes("stale")) throw e;
+      }
+    }
+  }
+
+  async findAll(css) {
+    const els = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return els.map((e) => new Element(this, e[ELEMENT]));
+  }
+
+  /**
+   * A PNG of the whole virtual display. WebKitWebDriver's own screenshot
+   * command never returns under Xvfb here, so the X server is asked instead.
+   */
+  async screenshot() {
+    return execFileSync("import", ["-window", "root", "png:-"], { maxBuffer: 64 << 20 });
+  }
+
+  async close() {
+    try {
+      await call(this.base, "DELETE", `/session/${this.id}`);
+    } catch {
+      // the app may already be gone
+    }
+  }
+}
+
+export class Element {
+  constructor(session, id) {
+    this.session = session;
+    this.id = id;
+  }
+
+  async text() {
+    return this.session.cmd("GET", `/element/${this.id}/text`);
+  }
+
+  async click() {
+    return this.session.cmd("POST", `/element/${this.id}/click`, {});
+  }
+
+  async attr(name) {
+    return this.session.cmd("GET", `/element/${this.id}/attribute/${name}`);
+  }
+
+  async type(text) {
+    return this.session.cmd("POST", `/element/${this.id}/value`, { text });
+  }
+}
+
+async function call(base, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    // a stuck driver must fail the test, not hang the run
+    signal: AbortSignal.timeout(30000),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok || (json.value && json.value.error)) {
+    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value ?? json)}`);
+  }
+  return json.value;
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
