@@ -409,7 +409,7 @@ fn has_bare_control(head: &str) -> bool {
 
 fn split_start_line(line: &str) -> Result<StartLine, ParseError> {
     let bad = || ParseError::new(ParseErrorKind::StartLine(line.to_string()));
-    if line.len() >= 4 && line[..4].eq_ignore_ascii_case("SIP/") {
+    if line.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("SIP/")) {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
         let mut it = line.splitn(3, ' ');
         let version = it.next().ok_or_else(bad)?;
@@ -666,6 +666,15 @@ X-Custom: kept\r\n\
 \x20 and folded\r\n\
 c: application/sdp\r\n\
 l: 4\r\n\r\nv=0\r\n";
+
+    #[test]
+    fn multibyte_start_line_is_an_error_not_a_panic() {
+        // found by the mutation fuzzer: byte 4 fell inside a CJK character
+        for line in ["大停電 sip:a@b SIP/2.0", "SIP大 200 OK", "é"] {
+            let msg = format!("{line}\r\nCall-ID: x\r\n\r\n");
+            assert!(parse(msg.as_bytes()).is_err(), "{line}");
+        }
+    }
 
     #[test]
     fn parses_compact_and_folded() {

@@ -6,6 +6,7 @@ pub mod attrs;
 pub mod crypto;
 pub mod ice;
 pub mod model;
+pub mod negotiate;
 pub mod parse;
 pub mod payload;
 pub mod write;
@@ -14,4 +15,8 @@ pub use attrs::{Direction, Fmtp, Rtpmap};
 pub use crypto::{Crypto, CryptoSuite};
 pub use ice::Candidate;
 pub use model::{Attributes, Connection, Media, MediaKind, Origin, Proto, Sdp};
+pub use negotiate::{
+    accept_answer, answer, offer, AudioCaps, CodecCap, LocalMedia, Negotiated, Rejection, SrtpKeys,
+    SrtpPolicy,
+};
 pub use parse::SdpError;
