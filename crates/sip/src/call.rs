@@ -626,6 +626,20 @@ impl Call {
         self.end(EndReason::Declined(status));
     }
 
+    /// Declines an incoming call with a Warning header (RFC 3261 20.43), e.g.
+    /// 488 with `305 handset "none of the offered codecs is supported"`.
+    pub fn decline_with_warning(&mut self, status: u16, warning: &str) {
+        if self.role != Role::Callee || self.state != CallState::Early {
+            return;
+        }
+        let Some(tx) = self.invite_tx else { return };
+        let resp = self
+            .response_to(&self.invite.clone(), status)
+            .with_header(HeaderName::Warning, warning.to_string());
+        self.sends.push(CallSend::Response { tx, response: resp });
+        self.end(EndReason::Declined(status));
+    }
+
     /// The caller cancelled (the UA already answered the CANCEL).
     pub fn on_cancelled(&mut self, cancel: &Request) {
         if self.role != Role::Callee || self.state != CallState::Early {
@@ -843,18 +857,24 @@ impl Call {
         self.sends.push(CallSend::Response { tx, response: resp });
     }
 
-    /// Refuses the peer's offer (488 Not Acceptable Here, with a Warning).
+    /// Refuses the peer's offer (488 Not Acceptable Here, with a Warning
+    /// `399 handset "<warning>"`).
     pub fn reject_offer(&mut self, status: u16, warning: &str) {
+        self.reject_offer_with(
+            status,
+            &format!("399 handset \"{}\"", warning.replace('"', "'")),
+        );
+    }
+
+    /// Refuses the peer's offer with a complete Warning header value.
+    pub fn reject_offer_with(&mut self, status: u16, warning_header: &str) {
         let Some(p) = self.pending_remote.take() else {
             return;
         };
         let Some(tx) = p.server_tx else { return };
         let resp = self
             .response_to(&self.last_remote_offer_request(&p), status)
-            .with_header(
-                HeaderName::Warning,
-                format!("399 handset \"{}\"", warning.replace('"', "'")),
-            );
+            .with_header(HeaderName::Warning, warning_header.to_string());
         self.sends.push(CallSend::Response { tx, response: resp });
     }
 

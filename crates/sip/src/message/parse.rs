@@ -409,7 +409,10 @@ fn has_bare_control(head: &str) -> bool {
 
 fn split_start_line(line: &str) -> Result<StartLine, ParseError> {
     let bad = || ParseError::new(ParseErrorKind::StartLine(line.to_string()));
-    if line.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("SIP/")) {
+    if line
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("SIP/"))
+    {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
         let mut it = line.splitn(3, ' ');
         let version = it.next().ok_or_else(bad)?;
