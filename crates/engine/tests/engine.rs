@@ -26,6 +26,30 @@ async fn wait_state(
     }
 }
 
+/// Waits until every `(account, state)` pair has been seen, in any order:
+/// the accounts register concurrently, so their events interleave.
+async fn wait_states(
+    rx: &mut Receiver<Event>,
+    wanted: &[(u32, &str)],
+) -> Vec<handset_engine::RegistrationInfo> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut found: Vec<Option<handset_engine::RegistrationInfo>> = vec![None; wanted.len()];
+    while found.iter().any(Option::is_none) {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("states in time; still missing {wanted:?} / {found:?}"))
+            .expect("events");
+        if let Event::Registration { account, info } = ev {
+            for (i, (a, state)) in wanted.iter().enumerate() {
+                if *a == account && info.state == *state && found[i].is_none() {
+                    found[i] = Some(info.clone());
+                }
+            }
+        }
+    }
+    found.into_iter().map(Option::unwrap).collect()
+}
+
 fn account(user: &str, kam: &Kamailio) -> AccountConfig {
     let mut a = AccountConfig::new(user, "127.0.0.1");
     a.server = Some(kam.udp_addr().to_string());
@@ -56,9 +80,12 @@ async fn several_accounts_register_at_once_and_unregister_on_shutdown() {
         .add_account(account("103", &kam), "wrong".into())
         .await
         .unwrap();
-    wait_state(&mut rx, a, "registered").await;
-    wait_state(&mut rx, b, "registered").await;
-    let failed = wait_state(&mut rx, c, "failed").await;
+    let states = wait_states(
+        &mut rx,
+        &[(a, "registered"), (b, "registered"), (c, "failed")],
+    )
+    .await;
+    let failed = &states[2];
     assert_eq!(
         failed.reason.as_deref(),
         Some("authentication failed for 103@127.0.0.1")
