@@ -58,6 +58,19 @@ impl SrtpContext for IdentitySrtp {
     }
 }
 
+/// The context for a stream's negotiated keys: the identity without keys.
+pub fn context_for(
+    params: Option<&crate::params::SrtpParams>,
+) -> Result<Box<dyn SrtpContext>, SrtpError> {
+    match params {
+        None => Ok(Box::new(IdentitySrtp)),
+        Some(p) => Err(SrtpError::Other(format!(
+            "suite {} not supported yet",
+            p.suite
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ pub use self::g711::{G711Decoder, G711Encoder, G711Law};
 pub use self::g722::{G722Decoder, G722Encoder};
 pub use self::opus::{OpusDecoder, OpusEncoder, OpusSettings};
 pub use self::plc::Plc;
-pub use self::registry::{CodecDescriptor, CodecParams, CodecRegistry};
+pub use self::registry::{CodecDescriptor, CodecPair, CodecParams, CodecRegistry};
 
 use thiserror::Error;
 

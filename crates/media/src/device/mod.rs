@@ -17,7 +17,7 @@ mod wav;
 pub use cpal_backend::CpalBackend;
 pub use null::NullBackend;
 pub use stream::{CaptureStream, PlaybackStream};
-pub use wav::WavBackend;
+pub use wav::{read_wav_mono, WavBackend};
 
 use std::time::Duration;
 

@@ -1,11 +1,13 @@
-//! DTMF: RFC 4733 telephone-events (sender and receiver) and an in-band tone
-//! detector for peers that send DTMF as audio.
+//! DTMF: RFC 4733 telephone-events (sender and receiver), and in-band tone
+//! generation and detection for peers that carry DTMF as audio.
 
 mod inband;
 mod rfc4733;
+mod tones;
 
 pub use inband::InbandDtmfDetector;
 pub use rfc4733::{DtmfConfig, DtmfPacket, DtmfReceiver, DtmfSender, EVENT_PAYLOAD_LEN};
+pub use tones::InbandDtmfGenerator;
 
 use std::time::Duration;
 

@@ -62,6 +62,10 @@ impl RtcpScheduler {
     /// bandwidth; tests use it to run fast).
     pub fn set_min_interval(&mut self, min: Duration) {
         self.min_interval = min;
+        if self.initial {
+            // the first report is still pending: time it with the new minimum
+            self.tn = self.tp + self.interval();
+        }
     }
 
     /// Update the membership counts (2 members in a plain call).

@@ -79,17 +79,24 @@ impl ReceptionStats {
 
     /// Account for one received packet (A.1 `update_seq` plus A.8 jitter).
     pub fn update(&mut self, seq: u16, rtp_ts: u32, arrival: Instant) -> SeqUpdate {
+        let verdict = self.update_sequence(seq);
+        if matches!(verdict, SeqUpdate::Valid | SeqUpdate::Restarted) {
+            self.update_jitter(rtp_ts, arrival);
+        }
+        verdict
+    }
+
+    /// Account for a packet in the sequence counts only. For packets whose
+    /// timestamp does not follow the media clock (an RFC 4733 event keeps its
+    /// start timestamp for every packet), which would otherwise read as jitter.
+    pub fn update_sequence(&mut self, seq: u16) -> SeqUpdate {
         if !self.started {
             self.started = true;
             self.init_seq(seq);
             self.max_seq = seq.wrapping_sub(1);
             self.probation = MIN_SEQUENTIAL;
         }
-        let verdict = self.update_seq(seq);
-        if matches!(verdict, SeqUpdate::Valid | SeqUpdate::Restarted) {
-            self.update_jitter(rtp_ts, arrival);
-        }
-        verdict
+        self.update_seq(seq)
     }
 
     fn update_seq(&mut self, seq: u16) -> SeqUpdate {
