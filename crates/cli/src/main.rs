@@ -7,10 +7,14 @@ use clap::{Parser, Subcommand};
 /// Exit codes, documented in --help.
 const EXIT_CODES: &str = "\
 EXIT CODES:
-  0  success (parse: the message is valid; register: registered)
+  0  success (parse: the message is valid; register: registered;
+     call/answer: the call connected, audio arrived, and it ended as planned)
   1  invalid input (parse) or a failure the command reports on stderr
-     (register: authentication failed, refused, timed out, TLS certificate refused)
+     (authentication failed, refused, timed out, TLS certificate refused)
   2  bad command-line usage or settings
+  3  call/answer: the call never connected (busy, declined, not found,
+     no answer, or no call arrived)
+  4  call/answer: the call connected but no audio arrived from the other side
 
 ENVIRONMENT:
   HANDSET_PASSWORD  the account password (or the variable named by --password-env)
@@ -33,6 +37,13 @@ enum Command {
     /// binding and its expiry, unregister on exit. Exit 1 with the reason
     /// (e.g. `authentication failed for 101@example.com`) when it fails.
     Register(Box<cmd::register::RegisterArgs>),
+    /// Call someone (registering first unless --no-register), play a WAV or
+    /// silence, record what comes back, send DTMF, hold and resume on cue,
+    /// hang up after --duration, and print the call's quality figures.
+    Call(Box<cmd::call::CallArgs>),
+    /// Wait for a call and answer it (or --decline it), with the same script
+    /// flags as `call`; --count 0 --echo makes an echo test peer.
+    Answer(Box<cmd::answer::AnswerArgs>),
 }
 
 fn main() {
@@ -41,6 +52,8 @@ fn main() {
     let code = match cli.command {
         Command::Parse => cmd::parse::run(),
         Command::Register(args) => runtime().block_on(cmd::register::run(*args)),
+        Command::Call(args) => runtime().block_on(cmd::call::run(*args)),
+        Command::Answer(args) => runtime().block_on(cmd::answer::run(*args)),
     };
     std::process::exit(code);
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::calls::media::MediaSettings;
+
 /// The transport an account registers over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -152,6 +154,11 @@ pub struct EngineConfig {
     pub user_agent: String,
     /// +sip.instance URN identifying this installation.
     pub instance_id: Option<String>,
+    /// Audio devices, codecs and SRTP for calls.
+    pub media: MediaSettings,
+    /// Answering a call puts the other connected calls on hold (a desk
+    /// phone's habit); off for servers such as an echo peer.
+    pub hold_others_on_answer: bool,
 }
 
 impl Default for EngineConfig {
@@ -163,6 +170,8 @@ impl Default for EngineConfig {
             t1: Duration::from_millis(500),
             user_agent: concat!("Handset/", env!("CARGO_PKG_VERSION")).to_string(),
             instance_id: None,
+            media: MediaSettings::default(),
+            hold_others_on_answer: true,
         }
     }
 }

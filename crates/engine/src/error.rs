@@ -12,6 +12,21 @@ pub enum EngineError {
     /// A socket could not be opened.
     #[error("cannot open transport: {0}")]
     Transport(String),
+    /// What was dialled is not a number or SIP address.
+    #[error("cannot call: {0}")]
+    InvalidTarget(String),
+    /// The account has no registrar binding to call through.
+    #[error("account {0} is not registered")]
+    NotRegistered(u32),
+    /// No such call.
+    #[error("no call {0}")]
+    NoCall(u64),
+    /// The call is not in a state that allows this.
+    #[error("{0}")]
+    CallState(String),
+    /// Media could not be set up.
+    #[error("media: {0}")]
+    Media(String),
     /// The engine task is gone.
     #[error("the engine has stopped")]
     Stopped,

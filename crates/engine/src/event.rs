@@ -4,6 +4,8 @@ use serde::Serialize;
 
 use handset_sip::registration::RegState;
 
+use crate::calls::{CallId, CallInfo, CallQuality};
+
 /// Identifies an account inside a running engine.
 pub type AccountId = u32;
 
@@ -63,7 +65,7 @@ impl From<&RegState> for RegistrationInfo {
 }
 
 /// Everything the engine tells its users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
     /// An account's registration changed.
@@ -88,6 +90,44 @@ pub enum Event {
         /// Destination.
         target: String,
         /// The error in words.
+        reason: String,
+    },
+    /// A call changed (placed, ringing, answered, held, ended…).
+    #[serde(rename_all = "camelCase")]
+    Call {
+        /// The call as it is now.
+        info: CallInfo,
+    },
+    /// Someone is calling: show the incoming-call window.
+    #[serde(rename_all = "camelCase")]
+    IncomingCall {
+        /// The call.
+        info: CallInfo,
+    },
+    /// A DTMF digit arrived from the other side.
+    #[serde(rename_all = "camelCase")]
+    Dtmf {
+        /// The call.
+        call: CallId,
+        /// The digit (0-9, *, #, A-D).
+        digit: String,
+        /// `rfc4733` or `info`.
+        method: String,
+    },
+    /// Live call quality (every few seconds, and once at the end).
+    #[serde(rename_all = "camelCase")]
+    CallQuality {
+        /// The call.
+        call: CallId,
+        /// The figures.
+        quality: CallQuality,
+    },
+    /// Media trouble worth showing (no common codec, device lost…).
+    #[serde(rename_all = "camelCase")]
+    MediaProblem {
+        /// The call.
+        call: CallId,
+        /// In words.
         reason: String,
     },
 }

@@ -6,6 +6,7 @@
 //! `handset-transport`; commands go in through [`Engine`]'s methods and
 //! [`Event`]s come out on a broadcast channel.
 
+mod calls;
 mod config;
 mod error;
 mod event;
@@ -13,27 +14,42 @@ mod runtime;
 mod sender;
 mod targets;
 
-pub use config::{AccountConfig, EngineConfig, TransportChoice};
+pub use calls::{CallDirection, CallId, CallInfo, CallPhase, CallQuality, CallRequest};
+pub use config::{AccountConfig, EngineConfig, MediaSettings, TransportChoice};
 pub use error::EngineError;
 pub use event::{AccountId, Event, RegistrationInfo};
+pub use handset_sip::sdp::SrtpPolicy;
+
+use std::net::SocketAddr;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use runtime::Cmd;
+use runtime::{CallAction, Cmd};
 
 /// A handle on the running engine. Cloning it gives another handle on the same engine.
 #[derive(Clone)]
 pub struct Engine {
     cmds: mpsc::UnboundedSender<Cmd>,
     events: broadcast::Sender<Event>,
+    udp_addr: Option<SocketAddr>,
 }
 
 impl Engine {
     /// Binds the transports and starts the engine task.
     pub async fn start(cfg: EngineConfig) -> Result<Engine, EngineError> {
+        cfg.media.validate().map_err(EngineError::InvalidConfig)?;
         let (events, _) = broadcast::channel(1024);
-        let cmds = runtime::spawn(cfg, events.clone()).await?;
-        Ok(Engine { cmds, events })
+        let (cmds, udp_addr) = runtime::spawn(cfg, events.clone()).await?;
+        Ok(Engine {
+            cmds,
+            events,
+            udp_addr,
+        })
+    }
+
+    /// The local UDP address SIP listens on (TCP shares its port).
+    pub fn sip_addr(&self) -> Option<SocketAddr> {
+        self.udp_addr
     }
 
     /// A receiver of every event from now on.
@@ -78,6 +94,55 @@ impl Engine {
     /// Tells the engine the network changed (the platform noticed it first).
     pub fn network_changed(&self) {
         let _ = self.cmds.send(Cmd::NetworkChanged);
+    }
+
+    /// Places a call; the returned id names it in later [`Event::Call`]s.
+    pub async fn call(&self, req: CallRequest) -> Result<CallId, EngineError> {
+        self.ask(|reply| Cmd::PlaceCall { req, reply }).await?
+    }
+
+    async fn act(&self, call: CallId, action: CallAction) -> Result<(), EngineError> {
+        self.ask(|reply| Cmd::CallAction {
+            call,
+            action,
+            reply,
+        })
+        .await?
+    }
+
+    /// Answers a ringing incoming call; other connected calls go on hold.
+    pub async fn answer(&self, call: CallId) -> Result<(), EngineError> {
+        self.act(call, CallAction::Answer).await
+    }
+
+    /// Rejects a ringing incoming call: 486 Busy Here, 603 Decline…
+    pub async fn decline(&self, call: CallId, status: u16) -> Result<(), EngineError> {
+        self.act(call, CallAction::Decline(status)).await
+    }
+
+    /// Ends a call (or cancels it while it rings).
+    pub async fn hangup(&self, call: CallId) -> Result<(), EngineError> {
+        self.act(call, CallAction::Hangup).await
+    }
+
+    /// Puts a call on hold or resumes it.
+    pub async fn hold(&self, call: CallId, on: bool) -> Result<(), EngineError> {
+        self.act(call, CallAction::Hold(on)).await
+    }
+
+    /// Mutes or unmutes our microphone in a call.
+    pub async fn mute(&self, call: CallId, on: bool) -> Result<(), EngineError> {
+        self.act(call, CallAction::Mute(on)).await
+    }
+
+    /// Sends DTMF digits (RFC 4733, or SIP INFO when the peer has no telephone-event).
+    pub async fn send_dtmf(&self, call: CallId, digits: &str) -> Result<(), EngineError> {
+        self.act(call, CallAction::Dtmf(digits.to_string())).await
+    }
+
+    /// The calls in progress.
+    pub async fn calls(&self) -> Result<Vec<CallInfo>, EngineError> {
+        self.ask(|reply| Cmd::Calls { reply }).await
     }
 
     /// Unregisters every account (waiting up to a few seconds for the

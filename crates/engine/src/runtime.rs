@@ -19,11 +19,18 @@ use handset_transport::{
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::{debug, info, warn};
 
+use handset_media::runner::{MediaHandle, MediaSocket};
+use handset_media::{MediaEvent, MediaStats};
+
+use crate::calls::{CallId, CallInfo, CallRequest};
 use crate::config::{AccountConfig, EngineConfig};
 use crate::error::EngineError;
 use crate::event::{AccountId, Event, RegistrationInfo};
 use crate::sender::{Job, Senders};
 use crate::targets::{aor, kind_of, peer_of, server_uri, to_sip};
+
+#[path = "calls/control.rs"]
+mod control;
 
 /// How long shutdown waits for registrars to confirm unregistration.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -60,6 +67,49 @@ pub enum Cmd {
     Shutdown {
         reply: oneshot::Sender<()>,
     },
+    PlaceCall {
+        req: CallRequest,
+        reply: oneshot::Sender<Result<CallId, EngineError>>,
+    },
+    CallPrepared(Box<control::Prepared>),
+    IncomingPrepared {
+        call: CallId,
+        ip: IpAddr,
+        socket: std::io::Result<MediaSocket>,
+    },
+    CallAction {
+        call: CallId,
+        action: CallAction,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
+    Calls {
+        reply: oneshot::Sender<Vec<CallInfo>>,
+    },
+    MediaStarted {
+        call: CallId,
+        result: Result<MediaHandle, String>,
+    },
+    MediaEvent {
+        call: CallId,
+        event: MediaEvent,
+    },
+    MediaTick {
+        call: CallId,
+    },
+    MediaStopped {
+        call: CallId,
+        stats: MediaStats,
+    },
+}
+
+/// What the application asks of one call.
+pub enum CallAction {
+    Answer,
+    Decline(u16),
+    Hangup,
+    Hold(bool),
+    Mute(bool),
+    Dtmf(String),
 }
 
 struct Account {
@@ -82,13 +132,14 @@ struct Runtime {
     flow_numbers: HashMap<FlowId, u64>,
     server_names: HashMap<(Transport, SocketAddr), String>,
     shutdown: Option<(oneshot::Sender<()>, Instant)>,
+    calls: BTreeMap<CallId, control::CallSlot>,
 }
 
 /// Opens the transports and spawns the engine task.
 pub async fn spawn(
     cfg: EngineConfig,
     events: broadcast::Sender<Event>,
-) -> Result<mpsc::UnboundedSender<Cmd>, EngineError> {
+) -> Result<(mpsc::UnboundedSender<Cmd>, Option<SocketAddr>), EngineError> {
     let tconf = TransportConfig {
         udp_bind: Some(cfg.bind),
         tcp_bind: Some(cfg.bind),
@@ -164,6 +215,7 @@ pub async fn spawn(
         },
     );
 
+    let udp_addr = layer.local_addr(handset_transport::TransportKind::Udp);
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let rt = Runtime {
         ua,
@@ -179,9 +231,10 @@ pub async fn spawn(
         flow_numbers: HashMap::new(),
         server_names: HashMap::new(),
         shutdown: None,
+        calls: BTreeMap::new(),
     };
     tokio::spawn(rt.run(transport_rx, cmd_rx));
-    Ok(cmd_tx)
+    Ok((cmd_tx, udp_addr))
 }
 
 impl Runtime {
@@ -193,7 +246,8 @@ impl Runtime {
         loop {
             self.flush();
             if let Some((_, deadline)) = &self.shutdown {
-                if !self.ua.unregistering() || Instant::now() >= *deadline {
+                let done = !self.ua.unregistering() && self.calls.is_empty();
+                if done || Instant::now() >= *deadline {
                     if let Some((reply, _)) = self.shutdown.take() {
                         let _ = reply.send(());
                     }
@@ -354,9 +408,37 @@ impl Runtime {
                 }
             }
             Cmd::Shutdown { reply } => {
+                self.hangup_all(now);
                 self.ua.unregister_all(now);
                 self.shutdown = Some((reply, now + SHUTDOWN_GRACE));
             }
+            Cmd::PlaceCall { req, reply } => self.place_call(req, reply),
+            Cmd::CallPrepared(p) => self.on_call_prepared(now, p),
+            Cmd::IncomingPrepared { call, ip, socket } => {
+                self.on_incoming_prepared(now, call, ip, socket)
+            }
+            Cmd::CallAction {
+                call,
+                action,
+                reply,
+            } => {
+                let r = match action {
+                    CallAction::Answer => self.answer_call(now, call),
+                    CallAction::Decline(status) => self.decline_call(now, call, status),
+                    CallAction::Hangup => self.hangup_call(now, call),
+                    CallAction::Hold(on) => self.hold_call(now, call, on),
+                    CallAction::Mute(on) => self.mute_call(call, on),
+                    CallAction::Dtmf(digits) => self.send_dtmf(now, call, &digits),
+                };
+                let _ = reply.send(r);
+            }
+            Cmd::Calls { reply } => {
+                let _ = reply.send(self.call_list());
+            }
+            Cmd::MediaStarted { call, result } => self.on_media_started(call, result),
+            Cmd::MediaEvent { call, event } => self.on_media_event(call, event),
+            Cmd::MediaTick { call } => self.on_media_tick(call),
+            Cmd::MediaStopped { call, stats } => self.finish_call(call, Some(stats)),
         }
     }
 
@@ -488,7 +570,7 @@ impl Runtime {
                 // calls, messages and subscriptions are handled by their own modules
                 // as they land; until then say so honestly
                 let status = match request.method {
-                    Method::Invite | Method::Message | Method::Subscribe => 480,
+                    Method::Message | Method::Subscribe => 480,
                     Method::Bye
                     | Method::Notify
                     | Method::Info
@@ -504,11 +586,14 @@ impl Runtime {
                 );
             }
             UaEvent::Request { tx: None, .. } => {}
-            UaEvent::IncomingCall { call, .. } => {
-                // the call engine answers these once media is wired in
-                self.ua.with_call(now, call, |c, _| c.decline(480));
-            }
-            UaEvent::Call { .. } | UaEvent::DialogResponse { .. } => {}
+            UaEvent::IncomingCall {
+                call,
+                account,
+                request,
+                source,
+            } => self.on_incoming_call(now, call, account, request, source),
+            UaEvent::Call { call, event } => self.on_call_event(now, call, event),
+            UaEvent::DialogResponse { .. } => {}
             UaEvent::DialogRequest { tx, request, .. } => {
                 let _ = self.ua.respond(
                     now,

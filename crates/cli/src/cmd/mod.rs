@@ -1,4 +1,8 @@
-//! One module per subcommand.
+//! One module per subcommand, and the pieces they share.
 
+pub mod account;
+pub mod answer;
+pub mod call;
+pub mod calling;
 pub mod parse;
 pub mod register;
