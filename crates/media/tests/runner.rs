@@ -243,6 +243,18 @@ async fn echo_peer_returns_the_audio() {
 }
 
 #[tokio::test]
+async fn srtp_on_both_ends() {
+    let src = voice_like(2.5);
+    let (rec, stats) = play_through(CodecChoice::pcma(), &src, 3.2, true).await;
+    let (corr, lag) = best_match(&src, &rec);
+    eprintln!("PCMA over SRTP: correlation {corr:.3} at {lag:.1} ms");
+    assert!(corr > 0.95, "correlation {corr:.3}");
+    assert_eq!(stats.srtp_rejected, 0);
+    assert!(stats.packets_received > 100);
+    assert!(stats.rtt_ms.is_none() || stats.rtt_ms.unwrap() < 50.0);
+}
+
+#[tokio::test]
 async fn dtmf_over_real_sockets() {
     let sa = MediaSocket::bind(ip(), None).await.unwrap();
     let sb = MediaSocket::bind(ip(), None).await.unwrap();

@@ -538,6 +538,48 @@ fn direction_mute_and_bye() {
 }
 
 #[test]
+fn srtp_call_rejects_tampered_and_replayed_packets() {
+    let mut call = Call::new(CodecChoice::pcmu(), Impairment::CLEAN, false, 9);
+    let (ka, kb) = (vec![0x5Au8; 30], vec![0xA5u8; 30]);
+    for (p, local, remote) in [(&mut call.a, &ka, &kb), (&mut call.b, &kb, &ka)] {
+        let mut params = p.s.params().clone();
+        params.srtp = Some(crate::params::SrtpParams {
+            suite: "AES_CM_128_HMAC_SHA1_32".into(),
+            local_key_salt: local.clone(),
+            remote_key_salt: remote.clone(),
+        });
+        p.s.reconfigure(params, call.now).unwrap();
+    }
+    call.run(2000);
+    // one already delivered (the newest are still in flight)
+    let last = call.a.wire[call.a.wire.len() - 5].clone();
+    // 12 header + 160 µ-law + 4 tag, and the payload is not µ-law of a tone
+    assert_eq!(last.len(), 12 + 160 + 4);
+    let b = call.b.s.stats();
+    assert_eq!(b.srtp_rejected, 0);
+    assert_eq!(b.packets_lost, 0);
+    assert!(b.rtt_ms.is_some(), "SRTCP reports got through");
+    let now = call.now;
+    call.b.s.handle_datagram(now, call.a.rtp, &last);
+    let mut tampered = last.clone();
+    tampered[40] ^= 0x01;
+    call.b.s.handle_datagram(now, call.a.rtp, &tampered);
+    let b2 = call.b.s.stats();
+    assert_eq!(b2.srtp_rejected, 2);
+    assert_eq!(b2.packets_received, b.packets_received);
+    call.run(1000);
+    let n = call.b.played.len();
+    assert!(tone_purity(&call.b.played[n - 48_000..], 48_000, 440.0) > 0.95);
+    // a plain-RTP peer is refused entirely
+    let mut plain = vec![0u8; 172];
+    RtpHeader::new(0, 1, 160, call.a.s.ssrc())
+        .write(None, &[0xFF; 160], &mut plain)
+        .unwrap();
+    call.b.s.handle_datagram(call.now, call.a.rtp, &plain);
+    assert_eq!(call.b.s.stats().srtp_rejected, 3);
+}
+
+#[test]
 fn garbage_is_counted_never_played() {
     let t0 = Instant::now();
     let mut s = session(&CodecChoice::pcmu(), 4000, 5000, false, 1, t0).s;
@@ -611,10 +653,23 @@ proptest! {
     ))]
 
     #[test]
-    fn random_datagrams_never_panic(packets in proptest::collection::vec(any_datagram(), 1..40), opus in any::<bool>()) {
+    fn random_datagrams_never_panic(
+        packets in proptest::collection::vec(any_datagram(), 1..40),
+        opus in any::<bool>(),
+        srtp in any::<bool>(),
+    ) {
         let t0 = Instant::now();
         let codec = if opus { CodecChoice::opus(111) } else { CodecChoice::pcmu() };
         let mut s = session(&codec, 4000, 5000, true, 1, t0).s;
+        if srtp {
+            let mut params = s.params().clone();
+            params.srtp = Some(crate::params::SrtpParams {
+                suite: "AES_CM_128_HMAC_SHA1_80".into(),
+                local_key_salt: vec![1; 30],
+                remote_key_salt: vec![2; 30],
+            });
+            s.reconfigure(params, t0).unwrap();
+        }
         let from = addr("127.0.0.1:5000");
         let mut out = vec![0i16; 960];
         for (i, p) in packets.iter().enumerate() {
@@ -627,6 +682,13 @@ proptest! {
             while s.poll_transmit().is_some() {}
         }
         let st = s.stats();
-        prop_assert!(st.packets_received + st.malformed_dropped + st.foreign_dropped <= packets.len() as u64);
+        prop_assert!(
+            st.packets_received + st.malformed_dropped + st.foreign_dropped + st.srtp_rejected
+                <= packets.len() as u64
+        );
+        if srtp {
+            // nothing forged without the key gets in
+            prop_assert_eq!(st.packets_received, 0);
+        }
     }
 }

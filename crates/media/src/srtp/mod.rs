@@ -1,8 +1,12 @@
-//! The hook where SRTP (RFC 3711) plugs in. The runner passes every outgoing
-//! packet through `protect_*` and every incoming one through `unprotect_*`,
-//! in place, in buffers with [`SRTP_HEADROOM`] spare bytes; the default is
-//! the identity. A DTLS-SRTP or SDES-keyed context (e.g. over the
-//! `webrtc-srtp` crate) implements this trait without changes elsewhere.
+//! SRTP (RFC 3711). The session passes every outgoing packet through
+//! `protect_*` and every incoming one through `unprotect_*`, in place, in
+//! buffers with [`SRTP_HEADROOM`] spare bytes. Without keys the context is
+//! the identity; with SDES keys (RFC 4568) it is [`SdesSrtp`]. A DTLS-SRTP
+//! context would implement the same trait without changes elsewhere.
+
+mod sdes;
+
+pub use sdes::{SdesSrtp, SrtpSuite};
 
 use thiserror::Error;
 
@@ -64,10 +68,11 @@ pub fn context_for(
 ) -> Result<Box<dyn SrtpContext>, SrtpError> {
     match params {
         None => Ok(Box::new(IdentitySrtp)),
-        Some(p) => Err(SrtpError::Other(format!(
-            "suite {} not supported yet",
-            p.suite
-        ))),
+        Some(p) => Ok(Box::new(SdesSrtp::new(
+            &p.suite,
+            &p.local_key_salt,
+            &p.remote_key_salt,
+        )?)),
     }
 }
 
