@@ -334,3 +334,23 @@ async fn a_tone_played_at_one_end_is_recorded_at_the_other() {
         assert!(share > 0.8, "{codec}: 1 kHz share {share:.3}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_settings_encrypt_media_with_sdes() {
+    let mut alice = Phone::start("alice", MediaSettings::default()).await;
+    let mut bob = Phone::start("bob", MediaSettings::default()).await;
+    let call = alice.call(bob.uri("bob")).await;
+    let inc = bob.incoming().await;
+    bob.engine.answer(inc.id).await.unwrap();
+    let a = alice
+        .until(call, "connected", |i| i.phase == CallPhase::Active)
+        .await;
+    assert!(a.secure, "both sides offer SDES keys by default: {a:?}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    alice.engine.hangup(call).await.unwrap();
+    let (_, q) = bob.until_end(inc.id).await;
+    let q = q.expect("final figures");
+    // packets that failed SRTP authentication would not count as received;
+    // opus DTX sends few packets of silence (10 seen in 600 ms)
+    assert!(q.packets_received >= 5, "{q:?}");
+}
