@@ -3,14 +3,16 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use ts_rs::TS;
 
 use serde::{Deserialize, Serialize};
 
 pub use crate::calls::media::MediaSettings;
 
 /// The transport an account registers over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub enum TransportChoice {
     /// UDP (the default, like every desk phone).
     #[default]
@@ -41,7 +43,8 @@ impl TransportChoice {
 
 /// One SIP account. Secrets are not here: the password is handed to
 /// [`crate::Engine::add_account`] from the platform's secret store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub struct AccountConfig {
     /// Name shown to others.
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! Events the engine emits, serialised as they reach the UI.
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use handset_sip::registration::RegState;
 
@@ -10,8 +11,9 @@ use crate::calls::{CallId, CallInfo, CallQuality};
 pub type AccountId = u32;
 
 /// A registration state in a form the UI can show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub struct RegistrationInfo {
     /// `unregistered`, `registering`, `registered`, `retrying` or `failed`.
     pub state: String,
@@ -24,6 +26,7 @@ pub struct RegistrationInfo {
     /// What went wrong, in words (retrying, failed).
     pub reason: Option<String>,
     /// Milliseconds until the next attempt (retrying).
+    #[ts(type = "number | null")]
     pub retry_in_ms: Option<u64>,
 }
 
@@ -65,8 +68,9 @@ impl From<&RegState> for RegistrationInfo {
 }
 
 /// Everything the engine tells its users.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(tag = "type", rename_all = "camelCase")]
+#[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub enum Event {
     /// An account's registration changed.
     #[serde(rename_all = "camelCase")]
@@ -108,6 +112,7 @@ pub enum Event {
     #[serde(rename_all = "camelCase")]
     Dtmf {
         /// The call.
+        #[ts(type = "number")]
         call: CallId,
         /// The digit (0-9, *, #, A-D).
         digit: String,
@@ -118,6 +123,7 @@ pub enum Event {
     #[serde(rename_all = "camelCase")]
     CallQuality {
         /// The call.
+        #[ts(type = "number")]
         call: CallId,
         /// The figures.
         quality: CallQuality,
@@ -126,6 +132,7 @@ pub enum Event {
     #[serde(rename_all = "camelCase")]
     MediaProblem {
         /// The call.
+        #[ts(type = "number")]
         call: CallId,
         /// In words.
         reason: String,

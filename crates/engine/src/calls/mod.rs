@@ -7,6 +7,7 @@ pub(crate) mod dial;
 pub(crate) mod media;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::event::AccountId;
 
@@ -14,8 +15,9 @@ use crate::event::AccountId;
 pub type CallId = u64;
 
 /// A call to place.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub struct CallRequest {
     /// The account to call from.
     pub account: AccountId,
@@ -25,8 +27,9 @@ pub struct CallRequest {
 }
 
 /// Whether we placed the call or received it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub enum CallDirection {
     /// We called.
     Outgoing,
@@ -35,8 +38,9 @@ pub enum CallDirection {
 }
 
 /// Where a call stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub enum CallPhase {
     /// INVITE sent, nothing back yet.
     Dialing,
@@ -51,10 +55,12 @@ pub enum CallPhase {
 }
 
 /// A snapshot of one call, sent with every change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub struct CallInfo {
     /// The call.
+    #[ts(type = "number")]
     pub id: CallId,
     /// The account it belongs to, if any matched.
     pub account: Option<AccountId>,
@@ -77,8 +83,10 @@ pub struct CallInfo {
     /// Media is encrypted (SRTP).
     pub secure: bool,
     /// Unix time in ms when the call started.
+    #[ts(type = "number")]
     pub started_ms: u64,
     /// Unix time in ms when it was answered.
+    #[ts(type = "number | null")]
     pub answered_ms: Option<u64>,
     /// Why it ended, in words.
     pub end_reason: Option<String>,
@@ -87,14 +95,17 @@ pub struct CallInfo {
 }
 
 /// Live call-quality figures for the in-call indicator.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub struct CallQuality {
     /// Codec in use.
     pub codec: String,
     /// Packets sent and received.
+    #[ts(type = "number")]
     pub packets_sent: u64,
     /// Packets received.
+    #[ts(type = "number")]
     pub packets_received: u64,
     /// Share of incoming packets lost, percent.
     pub loss_percent: f64,
