@@ -2,7 +2,7 @@
 //! packet or an error, never a panic.
 #![no_main]
 
-use handset_media::rtcp::packet::parse_compound;
+use handset_media::rtcp::parse_compound;
 use handset_media::rtp::RtpPacket;
 use libfuzzer_sys::fuzz_target;
 
