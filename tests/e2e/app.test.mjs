@@ -49,3 +49,42 @@ test("the footer shows the version from the Rust side", async () => {
   }
   assert.match(text, /^Version \d+\.\d+\.\d+/);
 });
+
+test("the built-in local account calls the echo peer, and the call lands in the history", async () => {
+  const call = await s.invoke("place_call", { target: "echo", account: null });
+  let active = null;
+  for (let i = 0; i < 100 && !active; i++) {
+    const calls = await s.invoke("list_calls");
+    active = calls.find((c) => c.id === call && c.phase === "active") ?? null;
+    if (!active) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(active, "the echo peer answered");
+  assert.ok(active.codec, "a codec was negotiated");
+  await new Promise((r) => setTimeout(r, 1000));
+  await s.invoke("hangup_call", { call });
+  let rows = [];
+  for (let i = 0; i < 50 && !rows.some((r) => r.outcome === "answered"); i++) {
+    rows = await s.invoke("call_history", { filter: "all", limit: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const row = rows.find((r) => r.outcome === "answered");
+  assert.ok(row, `history: ${JSON.stringify(rows)}`);
+  assert.match(row.remoteUri, /echo@127\.0\.0\.1/);
+  assert.ok(row.durationS >= 1, `duration ${row.durationS}`);
+});
+
+test("a bad account setting is refused with a sentence, and nothing is saved", async () => {
+  const before = await s.invoke("list_accounts");
+  await assert.rejects(
+    s.invoke("save_account", {
+      id: null,
+      config: { displayName: null, user: "two words", domain: "pbx.example.com", authUser: null, server: null, transport: "udp", expires: 600, keepaliveSecs: 30, register: true },
+      password: "secret",
+    }),
+    /user 'two words' must be non-empty, without spaces/,
+  );
+  const after = await s.invoke("list_accounts");
+  assert.equal(after.length, before.length);
+  assert.ok(after.some((a) => a.local), "the local account is there by default");
+  assert.ok(!JSON.stringify(after).includes("secret"), "passwords never come back to the UI");
+});

@@ -57,6 +57,23 @@ export class Session {
     }
   }
 
+  /** Runs `script` in the page; it ends by calling its last argument with the result. */
+  async executeAsync(script, args = []) {
+    return this.cmd("POST", "/execute/async", { script, args });
+  }
+
+  /** Invokes a Tauri command from inside the page, as the UI does. */
+  async invoke(command, args = {}) {
+    const r = await this.executeAsync(
+      `const done = arguments[arguments.length - 1];
+       window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+         .then((value) => done({ value }), (error) => done({ error: String(error) }));`,
+      [command, args],
+    );
+    if (r && "error" in r) throw new Error(`${command}: ${r.error}`);
+    return r?.value;
+  }
+
   async findAll(css) {
     const els = await this.cmd("POST", "/elements", { using: "css selector", value: css });
     return els.map((e) => new Element(this, e[ELEMENT]));

@@ -44,6 +44,7 @@ impl TransportChoice {
 /// One SIP account. Secrets are not here: the password is handed to
 /// [`crate::Engine::add_account`] from the platform's secret store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
 #[ts(export, export_to = "../../../frontend/src/api/generated/")]
 pub struct AccountConfig {
     /// Name shown to others.

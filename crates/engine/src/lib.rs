@@ -10,6 +10,7 @@ mod calls;
 mod config;
 mod error;
 mod event;
+pub mod history;
 mod runtime;
 mod sender;
 mod targets;

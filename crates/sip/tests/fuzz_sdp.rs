@@ -25,7 +25,12 @@ fn exercise(data: &[u8]) {
     let Ok(offer) = Sdp::parse(data) else { return };
     let written = offer.to_bytes();
     let again = Sdp::parse(&written).expect("a description we wrote parses");
-    assert_eq!(again, offer, "round trip of {}", String::from_utf8_lossy(&written));
+    assert_eq!(
+        again,
+        offer,
+        "round trip of {}",
+        String::from_utf8_lossy(&written)
+    );
     let ip = IpAddr::from([127, 0, 0, 1]);
     let local = LocalMedia {
         ip,
@@ -37,7 +42,11 @@ fn exercise(data: &[u8]) {
         ..AudioCaps::default()
     };
     if let Ok((answer, n)) = sdp::answer(&offer, Origin::new("-", 1, 1, ip), &local, &caps) {
-        assert_eq!(answer.media.len(), offer.media.len(), "one answer line per offer line");
+        assert_eq!(
+            answer.media.len(),
+            offer.media.len(),
+            "one answer line per offer line"
+        );
         assert!(Sdp::parse(&answer.to_bytes()).is_ok());
         assert!(n.ptime >= 10);
     }

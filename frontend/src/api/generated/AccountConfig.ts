@@ -9,7 +9,7 @@ export type AccountConfig = {
 /**
  * Name shown to others.
  */
-display_name: string | null, 
+displayName: string | null, 
 /**
  * User part of the address of record (the extension).
  */
@@ -21,7 +21,7 @@ domain: string,
 /**
  * Authentication user when it differs from `user`.
  */
-auth_user: string | null, 
+authUser: string | null, 
 /**
  * Registrar or outbound proxy as `host[:port]`; the domain when absent
  * (then RFC 3263 DNS lookups choose the server).
@@ -38,7 +38,7 @@ expires: number,
 /**
  * Seconds between binding checks / keep-alives while registered.
  */
-keepalive_secs: number, 
+keepaliveSecs: number, 
 /**
  * Whether to register at all (a local account for direct calls does not).
  */
