@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod audio;
 pub mod baresip;
 pub mod dns;
 pub mod kamailio;
