@@ -867,8 +867,8 @@ pub fn best_alignment_rates(
 /// Correlation per `window` of the received signal after a global alignment: each window of
 /// `received` (skipping silent ones, below -45 dBFS) is searched within ±`local_lag` around the
 /// global lag. Jitter buffers shift the delay during a call by a frame or two; this measures
-/// similarity without penalising those steps. Returns one [`Alignment`] per active window
-/// (its `lag_samples` is the local lag).
+/// similarity without penalising those steps. Returns one [`Alignment`] per active window,
+/// with the window's start in `received` (its `lag_samples` is the local lag).
 pub fn windowed_alignment(
     reference: &[i16],
     received: &[i16],
@@ -876,7 +876,7 @@ pub fn windowed_alignment(
     global: &Alignment,
     window: Duration,
     local_lag: Duration,
-) -> Vec<Alignment> {
+) -> Vec<(Duration, Alignment)> {
     let w = samples_of(window, rate).max(1);
     let dl = samples_of(local_lag, rate) as i64;
     let mut out = Vec::new();
@@ -906,7 +906,7 @@ pub fn windowed_alignment(
             }
         }
         if let Some(b) = best {
-            out.push(b);
+            out.push((dur_of(j0 as usize, rate), b));
         }
     }
     out
@@ -936,11 +936,11 @@ pub fn ncc(a: &[i16], b: &[i16]) -> f64 {
 
 /// Median of the correlations of [`windowed_alignment`] (0 when empty): a single robust
 /// number for "the received audio is the reference".
-pub fn median_correlation(windows: &[Alignment]) -> f64 {
+pub fn median_correlation(windows: &[(Duration, Alignment)]) -> f64 {
     if windows.is_empty() {
         return 0.0;
     }
-    let mut v: Vec<f64> = windows.iter().map(|a| a.correlation).collect();
+    let mut v: Vec<f64> = windows.iter().map(|(_, a)| a.correlation).collect();
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
 }
@@ -1266,8 +1266,12 @@ mod tests {
         // the global figure suffers (measured 0.53), the windowed median does not (1.0)
         assert!(g.correlation < 0.8, "{g:?}");
         assert!(med > 0.999, "{med}");
-        assert!(w.iter().any(|a| a.lag_samples == 640));
-        assert!(w.iter().any(|a| a.lag_samples == 800));
+        assert!(w
+            .iter()
+            .any(|(t, a)| a.lag_samples == 640 && *t < Duration::from_secs(2)));
+        assert!(w
+            .iter()
+            .any(|(t, a)| a.lag_samples == 800 && *t >= Duration::from_secs(2)));
     }
 
     #[test]
