@@ -761,37 +761,59 @@ pub fn best_alignment(
     rate: u32,
     max_lag: Duration,
 ) -> Alignment {
+    let m = samples_of(max_lag, rate) as i64;
+    let min_overlap = (received.len().min(reference.len()) / 2).max(1);
+    align_range(reference, received, rate, -m, m, min_overlap)
+}
+
+/// The best lag in `lo..=hi` samples (`received[j + lag] ≈ reference[j]`) by FFT
+/// cross-correlation, each lag normalised over its overlap; lags overlapping fewer than
+/// `min_overlap` samples are skipped. A zero [`Alignment`] when no lag qualifies.
+fn align_range(
+    reference: &[i16],
+    received: &[i16],
+    rate: u32,
+    lo: i64,
+    hi: i64,
+    min_overlap: usize,
+) -> Alignment {
     let none = Alignment {
         correlation: 0.0,
         lag: Duration::ZERO,
         lag_samples: 0,
         overlap: 0,
     };
-    if reference.is_empty() || received.is_empty() {
+    let r = received.len() as i64;
+    // received[j] pairs with reference[j - lag]: only reference[-hi .. r - lo) can pair
+    let k0 = (-hi).clamp(0, reference.len() as i64);
+    let k1 = (r - lo).clamp(0, reference.len() as i64);
+    if r == 0 || k1 <= k0 || hi < lo {
         return none;
     }
-    let m = samples_of(max_lag, rate) as i64;
-    let r = received.len() as i64;
-    // only reference samples that some lag can pair with received ones
-    let ref_len = (reference.len() as i64).min(r + m);
-    let refp_len = (ref_len + m) as usize; // refp[k] = reference[k - m]
-    let n = (refp_len + received.len()).next_power_of_two();
+    let refs = &reference[k0 as usize..k1 as usize];
     let mean = |s: &[i16]| s.iter().map(|&v| v as f64).sum::<f64>() / s.len() as f64;
-    let (mr, mx) = (mean(&reference[..ref_len as usize]), mean(received));
+    let (mr, mx) = (mean(refs), mean(received));
+    let refc: Vec<f64> = refs.iter().map(|&v| v as f64 - mr).collect();
+    let recc: Vec<f64> = received.iter().map(|&v| v as f64 - mx).collect();
 
+    // a[u] = reference[u - hi] (zero where it does not exist), so that
+    // c(lag) = sum_j received[j] a[j + s] with s = hi - lag in 0..=hi-lo
+    let a_len = (r + hi - lo) as usize;
+    let n = (a_len + received.len()).next_power_of_two();
     let mut ar = vec![0f64; n];
     let mut ai = vec![0f64; n];
     let mut br = vec![0f64; n];
     let mut bi = vec![0f64; n];
-    for (k, v) in reference[..ref_len as usize].iter().enumerate() {
-        ar[k + m as usize] = *v as f64 - mr;
+    for (k, v) in refc.iter().enumerate() {
+        let u = k as i64 + k0 + hi;
+        if (0..a_len as i64).contains(&u) {
+            ar[u as usize] = *v;
+        }
     }
-    for (j, v) in received.iter().enumerate() {
-        br[j] = *v as f64 - mx;
-    }
+    br[..recc.len()].copy_from_slice(&recc);
     fft(&mut ar, &mut ai, false);
     fft(&mut br, &mut bi, false);
-    // conj(B) * A: c(s) = sum_j b[j] a[j + s]
+    // conj(B) * A
     for k in 0..n {
         let (xr, xi) = (br[k], -bi[k]);
         let (yr, yi) = (ar[k], ai[k]);
@@ -808,27 +830,19 @@ pub fn best_alignment(
         }
         p
     };
-    let refc: Vec<f64> = reference[..ref_len as usize]
-        .iter()
-        .map(|&v| v as f64 - mr)
-        .collect();
-    let recc: Vec<f64> = received.iter().map(|&v| v as f64 - mx).collect();
     let (pref, prec) = (prefix(&refc), prefix(&recc));
-    let min_overlap = (r.min(reference.len() as i64) / 2).max(1);
-
     let mut best = none;
     best.correlation = f64::NEG_INFINITY;
-    for lag in -m..=m {
-        // received[j] pairs with reference[j - lag]
-        let j0 = lag.max(0);
-        let j1 = r.min(ref_len + lag);
-        if j1 - j0 < min_overlap {
+    for lag in lo..=hi {
+        // received[j] with reference[j - lag] for j in [j0, j1), reference index within [k0, k1)
+        let j0 = (lag + k0).max(0);
+        let j1 = r.min(k1 + lag);
+        if j1 - j0 < min_overlap as i64 {
             continue;
         }
-        let s = (m - lag) as usize;
-        let c = ar[s] / n as f64;
+        let c = ar[(hi - lag) as usize] / n as f64;
         let er = prec[j1 as usize] - prec[j0 as usize];
-        let ef = pref[(j1 - lag) as usize] - pref[(j0 - lag) as usize];
+        let ef = pref[(j1 - lag - k0) as usize] - pref[(j0 - lag - k0) as usize];
         if er <= 0.0 || ef <= 0.0 {
             continue;
         }
@@ -888,23 +902,15 @@ pub fn windowed_alignment(
             continue;
         }
         let j0 = (start - w) as i64;
-        let mut best: Option<Alignment> = None;
-        for lag in global.lag_samples - dl..=global.lag_samples + dl {
-            let r0 = j0 - lag;
-            if r0 < 0 || (r0 as usize + w) > reference.len() {
-                continue;
-            }
-            let refw = &reference[r0 as usize..r0 as usize + w];
-            let c = ncc(refw, win);
-            if best.is_none_or(|b| c > b.correlation) {
-                best = Some(Alignment {
-                    correlation: c,
-                    lag: dur_of(lag.unsigned_abs() as usize, rate),
-                    lag_samples: lag,
-                    overlap: w,
-                });
-            }
-        }
+        // win[i] = received[j0 + i] pairs with reference[j0 + i - lag]: a lag of lag - j0
+        // for the window alone; the whole window must overlap
+        let g = global.lag_samples;
+        let a = align_range(reference, win, rate, g - dl - j0, g + dl - j0, w);
+        let best = (a.overlap == w).then(|| Alignment {
+            lag: dur_of((a.lag_samples + j0).unsigned_abs() as usize, rate),
+            lag_samples: a.lag_samples + j0,
+            ..a
+        });
         if let Some(b) = best {
             out.push((dur_of(j0 as usize, rate), b));
         }

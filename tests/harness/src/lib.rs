@@ -3,7 +3,14 @@
 //!
 //! - [`Kamailio`]: registrar/proxy with UDP, TCP, TLS, WS and WSS listeners, digest auth
 //!   (MD5 or SHA-256), offline messages (msilo), presence; `registrations()` from `ul.dump`.
-//! - [`Baresip`]: a second softphone, headless, driven over `ctrl_tcp` ([`BaresipCtrl`]).
+//! - [`Baresip`]: a second softphone, headless, driven over `ctrl_tcp` ([`BaresipCtrl`]):
+//!   codecs, source signal, recording, SRTP, hold, DTMF.
+//! - [`Linphone`]: linphonec on a pseudo-terminal, a third softphone.
+//! - [`CallPeer`]: what every softphone under test does (dial, answer, hangup, hold, DTMF,
+//!   wait for events, recording), so one test body drives any of them; [`PeerRecording`]
+//!   and [`AudioMatch`] compare what a peer received with the [`TestSignal`] the far end played.
+//! - [`audio`]: deterministic test signals with markers, cross-correlation with lag search,
+//!   Goertzel tones, levels, marker onsets, resampling.
 //! - [`Sipp`]: SIPp runs with built-in or custom scenarios, logs captured.
 //! - [`DnsServer`]: in-process authoritative DNS (NAPTR/SRV/A/AAAA) for RFC 3263 tests.
 //! - [`TestCa`]: a CA made at test time and server certificates (valid, wrong host,

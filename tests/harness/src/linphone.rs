@@ -32,7 +32,8 @@
 //!   answer, so no digit arrives. Enable PCMU as well (the call still uses Opus).
 //! - Its G.722 is 6 dB off baresip's: what it receives is recorded about 5.5 dB louder, what
 //!   it sends arrives about 6 dB quieter (measured with the same source both ways).
-//! - Stop: `quit`, then SIGKILL to its process group if it is still there after 3 s.
+//! - Stop: `unregister` (`quit` alone does not un-REGISTER), `quit`, then SIGKILL to its
+//!   process group if it is still there after 3 s.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -501,9 +502,20 @@ impl Linphone {
         self.proc.is_running()
     }
 
-    /// `quit` (it un-registers and hangs up), waits up to 3 s, then SIGKILL to its process
-    /// group; no process of it is left afterwards.
+    /// `unregister` (waiting up to 2 s until `status register` says `registered=0`: `quit`
+    /// alone destroys the core without un-registering), then `quit`, waits up to 3 s, then
+    /// SIGKILL to its process group; no process of it is left afterwards.
     pub fn stop(&mut self) -> Option<ExitStatus> {
+        if self.opts.register && self.proc.is_running() && self.send("unregister").is_ok() {
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < deadline {
+                match self.query("status register", Duration::from_secs(1)) {
+                    Ok(l) if l.iter().any(|l| l.contains("registered=0")) => break,
+                    Ok(_) => std::thread::sleep(Duration::from_millis(50)),
+                    Err(_) => break,
+                }
+            }
+        }
         let _ = self.send("quit");
         if self.proc.wait_timeout(Duration::from_secs(3)).is_none() {
             return self.proc.kill();

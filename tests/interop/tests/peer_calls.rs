@@ -74,6 +74,7 @@ fn timer(name: &'static str) -> Timer {
 /// `caller` dials `callee`, both talk for [`TALK`], the caller hangs up; returns how the
 /// callee's recording matches `caller_src` and the caller's recording matches `callee_src`.
 fn audio_call(
+    what: &str,
     caller: &mut dyn CallPeer,
     callee: &mut dyn CallPeer,
     caller_src: &TestSignal,
@@ -90,8 +91,12 @@ fn audio_call(
     callee.wait_closed(T).unwrap();
     let forward = callee.recording(T).unwrap().compare(caller_src, MAX_LAG);
     let backward = caller.recording(T).unwrap().compare(callee_src, MAX_LAG);
-    eprintln!("{} -> {}: {forward}", caller.label(), callee.label());
-    eprintln!("{} -> {}: {backward}", callee.label(), caller.label());
+    eprintln!("{what} {} -> {}: {forward}", caller.label(), callee.label());
+    eprintln!(
+        "{what} {} -> {}: {backward}",
+        callee.label(),
+        caller.label()
+    );
     (forward, backward)
 }
 
@@ -190,7 +195,7 @@ fn baresip_to_linphone(codec: &str, linphone_codecs: &[&str], to_lin: Expect, fr
     let (sa, sb) = (signal(1), signal(2));
     let mut a = Baresip::start(baresip_opts(&kam, "101", &[codec], &sa));
     let mut b = Linphone::start(linphone_opts(&kam, "103", linphone_codecs, &sb));
-    let (forward, backward) = audio_call(&mut a, &mut b, &sa, &sb);
+    let (forward, backward) = audio_call(codec, &mut a, &mut b, &sa, &sb);
     check(&forward, to_lin, &format!("{codec} baresip -> linphonec"));
     check(
         &backward,
@@ -251,7 +256,8 @@ fn baresip_to_linphone_opus() {
     );
 }
 
-/// DTMF and hold from a baresip caller, observed by `callee`.
+/// DTMF and hold from a baresip caller, observed by `callee`, then from `callee`, observed by
+/// the caller.
 fn dtmf_and_hold(caller: &mut Baresip, callee: &mut dyn CallPeer, digits: &str) {
     caller.dial(&callee.aor()).unwrap();
     callee.wait_established(T).unwrap();
@@ -281,6 +287,15 @@ fn dtmf_and_hold(caller: &mut Baresip, callee: &mut dyn CallPeer, digits: &str) 
     // the call is still up and DTMF still works after the re-INVITEs
     caller.send_dtmf("0").unwrap();
     assert_eq!(callee.wait_dtmf(1, T), "0");
+
+    // and the other way round: the callee sends a digit and puts the caller on hold
+    callee.send_dtmf("7").unwrap();
+    assert_eq!(caller.wait_dtmf(1, T), "7", "{}", callee.report());
+    callee.hold().unwrap();
+    caller.wait_held(T).unwrap();
+    assert!(!callee.is_held().unwrap());
+    callee.resume().unwrap();
+    caller.wait_resumed(T).unwrap();
     caller.hangup().unwrap();
     callee.wait_closed(T).unwrap();
 }
@@ -346,7 +361,7 @@ fn srtp_mandatory_between_baresips() {
     let mut a = Baresip::start(oa);
     let mut b = Baresip::start(ob);
     let (from_a, from_b) = (a.log().len(), b.log().len());
-    let (forward, backward) = audio_call(&mut a, &mut b, &sa, &sb);
+    let (forward, backward) = audio_call("SRTP", &mut a, &mut b, &sa, &sb);
     assert_eq!(a.wait_srtp(from_a, T).unwrap(), "AES_CM_128_HMAC_SHA1_80");
     assert_eq!(b.wait_srtp(from_b, T).unwrap(), "AES_CM_128_HMAC_SHA1_80");
     // decrypted audio is the same as plain PCMU: measured 0.9999
