@@ -137,6 +137,19 @@ impl PeerRecording {
         Duration::from_secs_f64(self.samples.len() as f64 / self.rate.max(1) as f64)
     }
 
+    /// The stretch from `from` to `to` (clamped to the recording), e.g. the part after a
+    /// resume. Compare it with a `max_lag` of at least `from` plus the delay: its start is
+    /// that far into the reference.
+    pub fn slice(&self, from: Duration, to: Duration) -> PeerRecording {
+        let at =
+            |d: Duration| ((d.as_secs_f64() * self.rate as f64) as usize).min(self.samples.len());
+        let (a, b) = (at(from), at(to));
+        PeerRecording {
+            samples: self.samples[a..b.max(a)].to_vec(),
+            ..self.clone()
+        }
+    }
+
     /// The samples at another rate.
     pub fn samples_at(&self, rate: u32) -> Vec<i16> {
         resample(&self.samples, self.rate, rate)

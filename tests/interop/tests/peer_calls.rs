@@ -7,8 +7,10 @@
 //! Every test starts its own Kamailio and peers on free ports and takes a few seconds; a
 //! missing peer fails the test (never skips it).
 //!
-//! Thresholds: each `assert` states the values measured on the 2-core CI machine kind (ten
-//! runs, two tests at a time) and keeps a margin below the worst of them.
+//! Thresholds: each test states the values measured on the 2-core CI machine kind (18 runs of
+//! the whole file, two tests at a time) and keeps a margin below the worst of them. The level
+//! check (-25..-8 dBFS against a -16.5 dBFS source) leaves room for linphonec's G.722, which is
+//! 6 dB off baresip's in both directions.
 
 use std::time::{Duration, Instant};
 
@@ -150,7 +152,7 @@ fn baresip_to_baresip(codec: &str, expected_codec: &str, e: Expect) {
 #[test]
 fn baresip_to_baresip_pcmu() {
     let _t = timer("baresip_to_baresip_pcmu");
-    // measured: correlation 0.9999, windowed 0.9999 (G.711 only quantises)
+    // measured (18 runs): correlation 0.9999, windowed 0.9999 (G.711 only quantises)
     baresip_to_baresip(
         "PCMU",
         "PCMU",
@@ -164,13 +166,13 @@ fn baresip_to_baresip_pcmu() {
 #[test]
 fn baresip_to_baresip_g722() {
     let _t = timer("baresip_to_baresip_g722");
-    // measured: correlation 0.978-0.985, windowed 0.9999
+    // measured (18 runs): correlation 0.9783-0.9854, windowed 0.9999
     baresip_to_baresip(
         "G722",
         "G722",
         Expect {
-            correlation: 0.93,
-            windowed: 0.98,
+            correlation: 0.95,
+            windowed: 0.99,
         },
     );
 }
@@ -178,14 +180,14 @@ fn baresip_to_baresip_g722() {
 #[test]
 fn baresip_to_baresip_opus() {
     let _t = timer("baresip_to_baresip_opus");
-    // Opus at 32 kbit/s keeps the tones, not the exact waveform: measured correlation
-    // 0.86-0.87, windowed 0.88-0.94
+    // Opus at 32 kbit/s (VoIP mode) keeps the tones, not the exact waveform: measured
+    // (18 runs) correlation 0.8565-0.8719, windowed 0.8827-0.9378
     baresip_to_baresip(
         "opus",
         "opus",
         Expect {
-            correlation: 0.7,
-            windowed: 0.75,
+            correlation: 0.75,
+            windowed: 0.8,
         },
     );
 }
@@ -208,12 +210,15 @@ fn baresip_to_linphone(codec: &str, linphone_codecs: &[&str], to_lin: Expect, fr
 #[test]
 fn baresip_to_linphone_pcmu() {
     let _t = timer("baresip_to_linphone_pcmu");
+    // measured (8 runs): to linphonec correlation 0.68-0.9999 (its adaptive jitter buffer
+    // moves the delay during the call, by up to 70 ms; 0.54 was the lowest of all three codecs
+    // in 10 earlier runs), windowed 0.9999; from linphonec 0.9999 and 0.9999
     baresip_to_linphone(
         "PCMU",
         &["PCMU"],
         Expect {
-            correlation: 0.5,
-            windowed: 0.99,
+            correlation: 0.3,
+            windowed: 0.98,
         },
         Expect {
             correlation: 0.99,
@@ -225,6 +230,9 @@ fn baresip_to_linphone_pcmu() {
 #[test]
 fn baresip_to_linphone_g722() {
     let _t = timer("baresip_to_linphone_g722");
+    // measured (8 runs): to linphonec correlation 0.59-0.96, windowed 0.9547-0.9999, level
+    // -10.7 dBFS (linphonec's G.722 is 6 dB off baresip's); from linphonec 0.9989 and 0.9999
+    // at -22.2 dBFS
     baresip_to_linphone(
         "G722",
         &["G722"],
@@ -233,8 +241,8 @@ fn baresip_to_linphone_g722() {
             windowed: 0.9,
         },
         Expect {
-            correlation: 0.95,
-            windowed: 0.98,
+            correlation: 0.98,
+            windowed: 0.99,
         },
     );
 }
@@ -242,25 +250,47 @@ fn baresip_to_linphone_g722() {
 #[test]
 fn baresip_to_linphone_opus() {
     let _t = timer("baresip_to_linphone_opus");
+    // measured (8 runs): to linphonec correlation 0.60-0.9968, windowed 0.9956-0.9965; from
+    // linphonec 0.8415 and 0.8766 (the same every run)
     baresip_to_linphone(
         "opus",
         &["opus"],
         Expect {
             correlation: 0.3,
-            windowed: 0.9,
+            windowed: 0.95,
         },
         Expect {
-            correlation: 0.7,
-            windowed: 0.75,
+            correlation: 0.75,
+            windowed: 0.8,
         },
     );
 }
 
+fn wait_direction(b: &Baresip, dir: &str) {
+    let ok = handset_harness::wait_until(T, Duration::from_millis(20), || {
+        b.audio_direction().as_deref() == Some(dir)
+    });
+    assert!(
+        ok,
+        "{}: audio dir {:?}, expected {dir}",
+        b.label(),
+        b.audio_direction()
+    );
+}
+
+/// When things happened in [`dtmf_and_hold`], from the callee's side.
+struct HoldTimes {
+    established: Instant,
+    caller_resumed: Instant,
+    callee_paused: Instant,
+}
+
 /// DTMF and hold from a baresip caller, observed by `callee`, then from `callee`, observed by
-/// the caller.
-fn dtmf_and_hold(caller: &mut Baresip, callee: &mut dyn CallPeer, digits: &str) {
+/// the caller. Audio flows for a second between the caller's resume and the callee's hold.
+fn dtmf_and_hold(caller: &mut Baresip, callee: &mut dyn CallPeer, digits: &str) -> HoldTimes {
     caller.dial(&callee.aor()).unwrap();
     callee.wait_established(T).unwrap();
+    let established = Instant::now();
     caller.wait_established(T).unwrap();
     assert!(!callee.is_held().unwrap());
     let t = Instant::now();
@@ -278,19 +308,23 @@ fn dtmf_and_hold(caller: &mut Baresip, callee: &mut dyn CallPeer, digits: &str) 
         .wait_held(T)
         .unwrap_or_else(|e| panic!("{e:#}\n{}", caller.report()));
     eprintln!("{}: held after {:.2?}", callee.label(), t.elapsed());
-    assert_eq!(caller.audio_direction().as_deref(), Some("sendonly"));
+    // the caller's direction changes when the 200 arrives, just after the callee saw the offer
+    wait_direction(caller, "sendonly");
     let t = Instant::now();
     caller.resume().unwrap();
     callee.wait_resumed(T).unwrap();
+    let caller_resumed = Instant::now();
     eprintln!("{}: resumed after {:.2?}", callee.label(), t.elapsed());
-    assert_eq!(caller.audio_direction().as_deref(), Some("sendrecv"));
+    wait_direction(caller, "sendrecv");
     // the call is still up and DTMF still works after the re-INVITEs
     caller.send_dtmf("0").unwrap();
     assert_eq!(callee.wait_dtmf(1, T), "0");
+    std::thread::sleep(Duration::from_secs(1));
 
     // and the other way round: the callee sends a digit and puts the caller on hold
     callee.send_dtmf("7").unwrap();
     assert_eq!(caller.wait_dtmf(1, T), "7", "{}", callee.report());
+    let callee_paused = Instant::now();
     callee.hold().unwrap();
     caller.wait_held(T).unwrap();
     assert!(!callee.is_held().unwrap());
@@ -298,6 +332,11 @@ fn dtmf_and_hold(caller: &mut Baresip, callee: &mut dyn CallPeer, digits: &str) 
     caller.wait_resumed(T).unwrap();
     caller.hangup().unwrap();
     callee.wait_closed(T).unwrap();
+    HoldTimes {
+        established,
+        caller_resumed,
+        callee_paused,
+    }
 }
 
 #[test]
@@ -309,7 +348,6 @@ fn dtmf_and_hold_baresip_to_baresip() {
     let mut b = Baresip::start(baresip_opts(&kam, "102", &["PCMU"], &sb));
     // measured: 12 digits arrive 2.7 s after sndcode
     dtmf_and_hold(&mut a, &mut b, "0123456789*#");
-    assert!(!b.remote_hold());
 }
 
 #[test]
@@ -319,12 +357,24 @@ fn dtmf_and_hold_baresip_to_linphone() {
     let (sa, sb) = (signal(1), signal(2));
     let mut a = Baresip::start(baresip_opts(&kam, "101", &["PCMU"], &sa));
     let mut b = Linphone::start(linphone_opts(&kam, "103", &["PCMU"], &sb));
-    dtmf_and_hold(&mut a, &mut b, "159#");
-    // linphonec records across the re-INVITEs: the audio still matches (windowed: the
-    // delay changes at each re-INVITE)
-    let m = b.recording(T).unwrap().compare(&sa, MAX_LAG);
-    eprintln!("baresip -> linphonec across hold: {m}");
-    assert!(m.windowed_median >= 0.95, "{m}");
+    let times = dtmf_and_hold(&mut a, &mut b, "159#");
+    // linphonec records across the re-INVITEs (baresip cannot: see the harness docs). The
+    // stretch between the caller's resume and the callee's pause (about 1 s) must be the
+    // caller's source: audio flows again after a hold.
+    let rec = b.recording(T).unwrap();
+    let from = times.caller_resumed - times.established + Duration::from_millis(300);
+    let to = times.callee_paused - times.established;
+    let m = rec.slice(from, to).compare(&sa, from + MAX_LAG);
+    eprintln!("baresip -> linphonec after resume ({from:.2?}..{to:.2?}): {m}");
+    // linphonec's jitter buffer still moves the delay by up to 32 ms in this stretch:
+    // measured correlation 0.71-0.72, windowed 0.9999
+    assert!(m.alignment.correlation >= 0.5, "{m}");
+    assert!(m.windowed_median >= 0.98, "{m}");
+    assert!(
+        m.segments.checked >= 2 && m.segments.matched == m.segments.checked,
+        "{m}"
+    );
+    assert!(m.duration >= Duration::from_millis(800), "{m}");
     b.stop();
 }
 
@@ -364,7 +414,7 @@ fn srtp_mandatory_between_baresips() {
     let (forward, backward) = audio_call("SRTP", &mut a, &mut b, &sa, &sb);
     assert_eq!(a.wait_srtp(from_a, T).unwrap(), "AES_CM_128_HMAC_SHA1_80");
     assert_eq!(b.wait_srtp(from_b, T).unwrap(), "AES_CM_128_HMAC_SHA1_80");
-    // decrypted audio is the same as plain PCMU: measured 0.9999
+    // decrypted audio is the same as plain PCMU: measured (18 runs) 0.9999 and 0.9999
     let e = Expect {
         correlation: 0.99,
         windowed: 0.99,
