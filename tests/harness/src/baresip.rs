@@ -1,50 +1,83 @@
 //! baresip 1.0 as a second, headless softphone, controlled over `ctrl_tcp`.
 //!
 //! ```no_run
-//! use handset_harness::{Baresip, BaresipOptions, Kamailio, KamailioOptions, Transport};
+//! use handset_harness::{Baresip, BaresipOptions, CallPeer, Kamailio, KamailioOptions, Transport};
 //! use std::time::Duration;
 //! let kam = Kamailio::start(KamailioOptions::default());
-//! let bob = Baresip::start(BaresipOptions::for_kamailio(&kam, "102", "pw102", Transport::Tcp));
-//! let mut ctrl = bob.ctrl().unwrap();
-//! ctrl.dial("sip:101@127.0.0.1").unwrap();
-//! ctrl.wait_event("CALL_ESTABLISHED", Duration::from_secs(5)).unwrap();
+//! let mut bob = Baresip::start(BaresipOptions::for_kamailio(&kam, "102", "pw102", Transport::Tcp));
+//! bob.dial("sip:101@127.0.0.1").unwrap();
+//! bob.wait_established(Duration::from_secs(5)).unwrap();
+//! bob.send_dtmf("123#").unwrap();
 //! ```
 //!
 //! Traps handled here (all met on baresip 1.0.0):
 //! - `sip_listen` port P also binds TLS on P + 1: the harness reserves both.
 //! - No audio player module is loaded: `audio_player` on the null device busy-loops at 90 % of
-//!   a core. What arrives is recorded by `sndfile` (`dump-…-dec.wav` received, `-enc.wav` sent).
-//! - `aufile` is a source only; its WAV must be S16LE at exactly `ausrc_srate`/`ausrc_channels`,
-//!   and the call hangs up when the file ends: the default source is a generated 10-minute tone.
-//! - `audio_codecs=opus` silently falls back to PCMU: `opus` is written as `opus/48000/2` and
-//!   the sample rates become 48000.
+//!   a core. What arrives is recorded by `sndfile` (`dump-…-dec.wav` received, `-enc.wav` sent),
+//!   at the decoder's rate (8000 PCMU/PCMA, 16000 G.722, 48000 stereo Opus).
+//! - `aufile` is a source only; its WAV must be S16LE at exactly `ausrc_srate`/`ausrc_channels`
+//!   (checked at start), and the call hangs up when the file ends: the default source is a
+//!   generated 10-minute tone.
+//! - `audio_codecs` entries are `name/srate/channels` with srate 8000 and 1 channel when left
+//!   out, and a codec that does not match is dropped with only a warning (an empty list then
+//!   means *every* codec). So `opus` must be `opus/48000/2` and `G722` `G722/16000/1`: the
+//!   harness writes them so and fails the start on `account: audio codec not found`.
 //! - `net_interface 127.0.0.1`, else the SDP carries the eth0 address (`lo` makes it exit).
 //! - SIGTERM takes about 2 s to exit (10–15 s with presence): [`Baresip::stop`] waits.
 //! - It answers 200 to MESSAGE without printing the text: check receipt at SIP level.
 //! - It does not verify the server certificate on TLS even with `sip_cafile` (1.0.0):
 //!   it cannot serve "bad certificate refused" tests. It has no SIP over WebSocket.
-//! - `ctrl_tcp` serves one client at a time: a new connection replaces the previous one.
+//! - `ctrl_tcp` serves one client at a time and sends events only to the connected client: the
+//!   harness keeps one connection from start to stop, records every event, and hands out
+//!   views of it ([`Baresip::ctrl`]). Connecting a second client yourself would cut it off.
+//! - In-call commands (`hold`, `resume`, `sndcode`, `audio_debug`) exist only while a call is
+//!   up (the menu registers them on the first call).
+//! - Received DTMF (RFC 4733) arrives as `CALL_DTMF_START` events with the digit in `param`
+//!   (and a `received event: 'D' (end=0)` log line). `sndcode <digits>` sends a string.
+//! - Any re-INVITE (hold, resume) drops the receive-side audio filters: the `rx pipeline`
+//!   loses `sndfile`, so the `-dec.wav` recording stops at the first hold although audio keeps
+//!   flowing. Compare audio of calls without re-INVITEs, or record on the other peer.
+//! - Being put on hold produces no event: `audio_debug` shows the negotiated direction of the
+//!   audio stream (` audio dir=recvonly` when the remote sent `a=sendonly`, `inactive` for
+//!   `a=inactive`), which [`Baresip::remote_hold`] polls.
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, SocketAddrV4, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use crate::audio::TestSignal;
 use crate::kamailio::Kamailio;
+use crate::peer::{CallPeer, PeerRecording};
 use crate::ports::{free_port, free_port_pair, free_port_range};
-use crate::process::{require_binary, LogCapture, PeerProcess};
-use crate::wav::write_sine_wav;
+use crate::process::{require_binary, wait_until, LogCapture, PeerProcess};
+use crate::wav::{read_wav, write_sine_wav};
 use crate::Transport;
 
 /// Where Debian's baresip-core package puts its modules.
 pub const BARESIP_MODULES_DIR: &str = "/usr/lib/baresip/modules";
+
+/// SRTP (SDES, RFC 4568) for the audio stream, baresip's `mediaenc` account parameter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Srtp {
+    /// Plain RTP (default).
+    #[default]
+    Off,
+    /// `mediaenc=srtp`: offers RTP/AVP with `a=crypto`, encrypts when the peer answers with
+    /// a key.
+    Optional,
+    /// `mediaenc=srtp-mand`: offers RTP/SAVP; calls without SRTP fail.
+    Mandatory,
+}
 
 /// How to start baresip.
 #[derive(Clone, Debug)]
@@ -63,14 +96,21 @@ pub struct BaresipOptions {
     pub register: bool,
     /// Requested registration interval in seconds (default 600).
     pub regint: u32,
-    /// Answer incoming calls automatically (default true).
+    /// Answer incoming calls automatically (default true); otherwise `answermode=manual`
+    /// and [`Baresip::answer`] accepts.
     pub auto_answer: bool,
-    /// Audio codecs in order, e.g. `["PCMU"]` (default), `["opus"]`, `["G722", "PCMA"]`.
+    /// Audio codecs in order of preference: `PCMU` (default), `PCMA`, `G722`, `opus` (any
+    /// case), or a full baresip spec such as `opus/48000/2`.
     pub audio_codecs: Vec<String>,
-    /// WAV played into calls: S16LE at `sample_rate`/`channels`, longer than the call.
-    /// `None`: a 10-minute 440 Hz tone is generated.
+    /// What baresip plays into calls, written at the right rate and channel count at start.
+    /// Takes precedence over `source_wav`. Make it longer than the call: baresip hangs up when
+    /// the file ends.
+    pub source_signal: Option<TestSignal>,
+    /// A WAV played into calls: S16LE at exactly `sample_rate`/`channels` (checked at start),
+    /// longer than the call. `None` (and no `source_signal`): a 10-minute 440 Hz tone.
     pub source_wav: Option<PathBuf>,
-    /// `ausrc_srate`/`auplay_srate`; `None`: 48000 when the first codec is Opus, else 8000.
+    /// `ausrc_srate`/`auplay_srate`; `None`: the first codec's rate (48000 Opus, 16000 G.722,
+    /// else 8000).
     pub sample_rate: Option<u32>,
     /// `ausrc_channels`/`auplay_channels` (default 1).
     pub channels: u16,
@@ -78,6 +118,8 @@ pub struct BaresipOptions {
     pub record: bool,
     /// Where `sndfile` writes; default `<temp dir>/recordings`.
     pub record_dir: Option<PathBuf>,
+    /// SRTP for calls (default off).
+    pub srtp: Srtp,
     /// `sip_cafile`: CA trusted for TLS (not verified by baresip 1.0, see the module docs).
     pub ca_file: Option<PathBuf>,
     /// Load `contact` + `presence` (PUBLISH every 60 s); makes SIGTERM take 10–15 s.
@@ -105,11 +147,13 @@ impl BaresipOptions {
             regint: 600,
             auto_answer: true,
             audio_codecs: vec!["PCMU".to_string()],
+            source_signal: None,
             source_wav: None,
             sample_rate: None,
             channels: 1,
             record: true,
             record_dir: None,
+            srtp: Srtp::Off,
             ca_file: None,
             presence: false,
             jitter_buffer: (5, 10),
@@ -136,6 +180,46 @@ impl BaresipOptions {
         o.ca_file = Some(kam.ca().ca_path().to_path_buf());
         o
     }
+
+    /// Sets the codec list (builder style).
+    pub fn codecs(mut self, codecs: &[&str]) -> Self {
+        self.audio_codecs = codecs.iter().map(|c| c.to_string()).collect();
+        self
+    }
+
+    /// Sets the source signal (builder style).
+    pub fn source(mut self, signal: &TestSignal) -> Self {
+        self.source_signal = Some(signal.clone());
+        self
+    }
+
+    /// The `ausrc_srate` these options lead to.
+    pub fn effective_sample_rate(&self) -> u32 {
+        self.sample_rate.unwrap_or_else(|| {
+            self.audio_codecs
+                .first()
+                .map(|c| codec_spec(c).1)
+                .unwrap_or(8000)
+        })
+    }
+}
+
+/// baresip's `name/srate/channels` for a codec name, and its sample rate.
+fn codec_spec(c: &str) -> (String, u32) {
+    if c.contains('/') {
+        let rate = c
+            .split('/')
+            .nth(1)
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(8000);
+        return (c.to_string(), rate);
+    }
+    match c.to_ascii_lowercase().as_str() {
+        "opus" => ("opus/48000/2".to_string(), 48000),
+        "g722" => ("G722/16000/1".to_string(), 16000),
+        "l16" => ("L16/16000/1".to_string(), 16000),
+        _ => (c.to_ascii_uppercase(), 8000),
+    }
 }
 
 /// A running baresip; killed on drop (its log tail is printed if the test panicked).
@@ -148,6 +232,10 @@ pub struct Baresip {
     ctrl_port: u16,
     rtp_ports: (u16, u16),
     record_dir: PathBuf,
+    sample_rate: u32,
+    ctrl: Arc<CtrlShared>,
+    /// Next event index each `wait_*` of [`CallPeer`] looks at.
+    cursors: HashMap<&'static str, usize>,
     opts: BaresipOptions,
 }
 
@@ -162,13 +250,21 @@ impl std::fmt::Debug for Baresip {
     }
 }
 
-/// The codec name baresip understands (`opus` must be `opus/48000/2`).
-fn codec_name(c: &str) -> String {
-    if c.eq_ignore_ascii_case("opus") {
-        "opus/48000/2".to_string()
-    } else {
-        c.to_string()
+/// Checks that `path` is a WAV that `aufile` plays as is: 16-bit PCM at `rate`/`channels`.
+fn check_source_wav(path: &Path, rate: u32, channels: u16) -> Result<()> {
+    let (r, ch, samples) =
+        read_wav(path).with_context(|| format!("source WAV {}", path.display()))?;
+    if r != rate || ch != channels {
+        bail!(
+            "source WAV {} is {r} Hz / {ch} ch but baresip's ausrc is {rate} Hz / {channels} ch \
+             (aufile does not resample)",
+            path.display()
+        );
     }
+    if samples.is_empty() {
+        bail!("source WAV {} is empty", path.display());
+    }
+    Ok(())
 }
 
 impl Baresip {
@@ -201,14 +297,19 @@ impl Baresip {
             .unwrap_or_else(|| dir_path.join("recordings"));
         fs::create_dir_all(&record_dir)?;
 
-        let codecs: Vec<String> = opts.audio_codecs.iter().map(|c| codec_name(c)).collect();
-        let opus_first = codecs.first().is_some_and(|c| c.starts_with("opus"));
-        let srate = opts
-            .sample_rate
-            .unwrap_or(if opus_first { 48000 } else { 8000 });
-        let source = match &opts.source_wav {
-            Some(p) => p.clone(),
-            None => {
+        let codecs: Vec<String> = opts.audio_codecs.iter().map(|c| codec_spec(c).0).collect();
+        let srate = opts.effective_sample_rate();
+        let source = match (&opts.source_signal, &opts.source_wav) {
+            (Some(sig), _) => {
+                let p = dir_path.join("source.wav");
+                sig.write_wav(&p, srate, opts.channels)?;
+                p
+            }
+            (None, Some(p)) => {
+                check_source_wav(p, srate, opts.channels)?;
+                p.clone()
+            }
+            (None, None) => {
                 let p = dir_path.join("source.wav");
                 write_sine_wav(&p, srate, opts.channels, 600, 440.0)?;
                 p
@@ -247,6 +348,9 @@ impl Baresip {
         for m in ["g711.so", "g722.so", "opus.so", "aufile.so"] {
             line("module", m);
         }
+        if opts.srtp != Srtp::Off {
+            line("module", "srtp.so");
+        }
         if opts.record {
             line("module", "sndfile.so");
             line("snd_path", &record_dir.display().to_string());
@@ -279,8 +383,15 @@ impl Baresip {
             codecs = codecs.join(","),
             regint = if opts.register { opts.regint } else { 0 },
         );
-        if opts.auto_answer {
-            account.push_str(";answermode=auto");
+        account.push_str(if opts.auto_answer {
+            ";answermode=auto"
+        } else {
+            ";answermode=manual"
+        });
+        match opts.srtp {
+            Srtp::Off => {}
+            Srtp::Optional => account.push_str(";mediaenc=srtp"),
+            Srtp::Mandatory => account.push_str(";mediaenc=srtp-mand"),
         }
         if opts.presence {
             account.push_str(";pubint=60");
@@ -307,6 +418,28 @@ impl Baresip {
         if let Some(e) = err {
             log.attach(e);
         }
+        let timeout = opts.ready_timeout;
+        let ready = log.wait_for(0, timeout, |l| l.contains("baresip is ready."));
+        let tail = |log: &LogCapture| {
+            format!(
+                "----- baresip {} log (last 40 lines) -----\n{}\n-----",
+                opts.user,
+                log.tail(40)
+            )
+        };
+        if ready.is_none() {
+            bail!("no 'baresip is ready.' within {timeout:?}:\n{}", tail(&log));
+        }
+        if let Some(l) = log
+            .lines()
+            .iter()
+            .find(|l| l.contains("audio codec not found"))
+        {
+            bail!("{l} (codecs {codecs:?}):\n{}", tail(&log));
+        }
+        // the listener is up once the modules are loaded, which is before "ready"
+        let ctrl_addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, ctrl_port));
+        let ctrl = CtrlShared::connect(ctrl_addr).context("connect to ctrl_tcp")?;
         let b = Baresip {
             dir: Some(dir),
             dir_path,
@@ -316,18 +449,11 @@ impl Baresip {
             ctrl_port,
             rtp_ports,
             record_dir,
+            sample_rate: srate,
+            ctrl,
+            cursors: HashMap::new(),
             opts,
         };
-        let timeout = b.opts.ready_timeout;
-        if b.log
-            .wait_for(0, timeout, |l| l.contains("baresip is ready."))
-            .is_none()
-        {
-            bail!(
-                "no 'baresip is ready.' within {timeout:?}:\n{}",
-                b.log_tail(40)
-            );
-        }
         if b.opts.register && !b.wait_registered_since(0, timeout) {
             bail!(
                 "{} did not register (no 200 OK) within {timeout:?}:\n{}",
@@ -346,6 +472,11 @@ impl Baresip {
     /// The options it was started with.
     pub fn options(&self) -> &BaresipOptions {
         &self.opts
+    }
+
+    /// `ausrc_srate`: the rate of the source it plays.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
     }
 
     /// Its SIP port P (UDP and TCP); TLS is on P + 1.
@@ -373,9 +504,115 @@ impl Baresip {
         self.rtp_ports
     }
 
-    /// Connects a `ctrl_tcp` client (replacing any previous client: baresip serves one).
+    /// A view of the harness's `ctrl_tcp` connection that sees events from now on. Views
+    /// share the connection (baresip serves one client); each has its own event cursor.
     pub fn ctrl(&self) -> io::Result<BaresipCtrl> {
-        BaresipCtrl::connect(self.ctrl_addr())
+        Ok(BaresipCtrl {
+            cursor: self.ctrl.event_count(),
+            shared: self.ctrl.clone(),
+        })
+    }
+
+    /// Every `ctrl_tcp` event received since start.
+    pub fn events(&self) -> Vec<Value> {
+        self.ctrl.state.lock().unwrap().events.clone()
+    }
+
+    /// Sends a command (as typed at baresip's long-command prompt without the `/`) and
+    /// returns its output; errors when baresip answers `ok: false`.
+    pub fn command(&self, command: &str, params: Option<&str>) -> Result<String> {
+        let r = self.ctrl.command(command, params)?;
+        if !r.ok {
+            bail!(
+                "baresip {} refused '{command}{}': {}",
+                self.opts.user,
+                params.map(|p| format!(" {p}")).unwrap_or_default(),
+                r.data
+            );
+        }
+        Ok(r.data)
+    }
+
+    /// Waits for the next event of type `kind` at index ≥ the cursor of `slot`, advancing it.
+    fn wait_event_slot(
+        &mut self,
+        slot: &'static str,
+        kind: &str,
+        timeout: Duration,
+    ) -> Result<Value> {
+        let from = self.cursors.get(slot).copied().unwrap_or(0);
+        match self
+            .ctrl
+            .wait_event_from(from, timeout, |e| event_type(e) == kind)
+        {
+            Some((i, e)) => {
+                self.cursors.insert(slot, i + 1);
+                Ok(e)
+            }
+            None => bail!(
+                "baresip {}: no {kind} event within {timeout:?}; events: {:?}",
+                self.opts.user,
+                self.ctrl
+                    .events_from(from)
+                    .iter()
+                    .map(|e| event_type(e).to_string())
+                    .collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    /// The negotiated direction of the current call's audio stream from `audio_debug`
+    /// (`sendrecv`, `sendonly` = we hold, `recvonly` = the remote holds us, `inactive`), or
+    /// `None` without a call.
+    pub fn audio_direction(&self) -> Option<String> {
+        let out = self.ctrl.command("audio_debug", None).ok()?;
+        if !out.ok {
+            return None;
+        }
+        out.data.lines().find_map(|l| {
+            l.trim_start()
+                .strip_prefix("audio dir=")
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_string)
+        })
+    }
+
+    /// The codec the current call sends with, from `audio_debug` (`PCMU`, `G722`, `opus`…),
+    /// or `None` without a call.
+    pub fn audio_codec(&self) -> Option<String> {
+        let out = self.ctrl.command("audio_debug", None).ok()?;
+        out.data.lines().find_map(|l| {
+            l.trim_start()
+                .strip_prefix("tx:")
+                .and_then(|r| r.trim_start().strip_prefix("encode:"))
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_string)
+        })
+    }
+
+    /// True when the remote has put the current call on hold (`a=sendonly` or `a=inactive`
+    /// in its last offer).
+    pub fn remote_hold(&self) -> bool {
+        matches!(
+            self.audio_direction().as_deref(),
+            Some("recvonly") | Some("inactive")
+        )
+    }
+
+    /// Waits for `SRTP is Enabled` in the log (at index ≥ `from`) and returns the cryptosuite.
+    pub fn wait_srtp(&self, from: usize, timeout: Duration) -> Result<String> {
+        let l = self
+            .wait_log(from, "SRTP is Enabled", timeout)
+            .ok_or_else(|| {
+                anyhow!(
+                    "no 'SRTP is Enabled' within {timeout:?}:\n{}",
+                    self.log_tail(30)
+                )
+            })?;
+        Ok(l.split("cryptosuite=")
+            .nth(1)
+            .map(|s| s.trim_end_matches(')').to_string())
+            .unwrap_or_default())
     }
 
     /// Everything baresip printed.
@@ -427,6 +664,16 @@ impl Baresip {
         v
     }
 
+    /// The file `sndfile` last opened for received (decoded) audio, from its log line
+    /// `sndfile: dumping decode audio to <path>` (file names carry only a 1-second timestamp).
+    pub fn last_received_recording(&self) -> Option<PathBuf> {
+        self.log.lines().iter().rev().find_map(|l| {
+            l.split("dumping decode audio to ")
+                .nth(1)
+                .map(|p| PathBuf::from(p.trim()))
+        })
+    }
+
     /// The recordings directory.
     pub fn record_dir(&self) -> &Path {
         &self.record_dir
@@ -451,12 +698,16 @@ impl Baresip {
     /// SIGKILL. Its ports are free afterwards.
     pub fn stop(&mut self) -> Option<ExitStatus> {
         let t = if self.opts.presence { 20 } else { 5 };
-        self.proc.terminate(Duration::from_secs(t))
+        let st = self.proc.terminate(Duration::from_secs(t));
+        self.ctrl.shutdown();
+        st
     }
 
     /// SIGKILL (no un-REGISTER).
     pub fn kill(&mut self) -> Option<ExitStatus> {
-        self.proc.kill()
+        let st = self.proc.kill();
+        self.ctrl.shutdown();
+        st
     }
 
     /// Keeps the config dir after drop and returns its path.
@@ -465,6 +716,121 @@ impl Baresip {
             let _ = d.keep();
         }
         self.dir_path.clone()
+    }
+}
+
+fn event_type(e: &Value) -> &str {
+    e.get("type").and_then(Value::as_str).unwrap_or("?")
+}
+
+impl CallPeer for Baresip {
+    fn label(&self) -> String {
+        format!("baresip {}", self.opts.user)
+    }
+
+    fn aor(&self) -> String {
+        Baresip::aor(self)
+    }
+
+    /// `dial <uri>`.
+    fn dial(&mut self, uri: &str) -> Result<()> {
+        self.command("dial", Some(uri)).map(drop)
+    }
+
+    /// `accept`.
+    fn answer(&mut self) -> Result<()> {
+        self.command("accept", None).map(drop)
+    }
+
+    /// `hangup`.
+    fn hangup(&mut self) -> Result<()> {
+        self.command("hangup", None).map(drop)
+    }
+
+    /// `hold`: re-INVITE with `a=sendonly`.
+    fn hold(&mut self) -> Result<()> {
+        self.command("hold", None).map(drop)
+    }
+
+    /// `resume`: re-INVITE with `a=sendrecv`.
+    fn resume(&mut self) -> Result<()> {
+        self.command("resume", None).map(drop)
+    }
+
+    /// `sndcode <digits>`: RFC 4733 events, queued and sent back to back (each at least
+    /// 100 ms plus 3 end packets).
+    fn send_dtmf(&mut self, digits: &str) -> Result<()> {
+        self.command("sndcode", Some(digits)).map(drop)
+    }
+
+    fn wait_incoming(&mut self, timeout: Duration) -> Result<()> {
+        self.wait_event_slot("incoming", "CALL_INCOMING", timeout)
+            .map(drop)
+    }
+
+    fn wait_established(&mut self, timeout: Duration) -> Result<()> {
+        self.wait_event_slot("established", "CALL_ESTABLISHED", timeout)
+            .map(drop)
+    }
+
+    /// The `CALL_CLOSED` event's `param`, e.g. `Connection reset by user`.
+    fn wait_closed(&mut self, timeout: Duration) -> Result<String> {
+        let e = self.wait_event_slot("closed", "CALL_CLOSED", timeout)?;
+        Ok(e.get("param")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Digits of `CALL_DTMF_START` events.
+    fn wait_dtmf(&mut self, count: usize, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        let mut digits = String::new();
+        while digits.len() < count {
+            let from = self.cursors.get("dtmf").copied().unwrap_or(0);
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self
+                .ctrl
+                .wait_event_from(from, left, |e| event_type(e) == "CALL_DTMF_START")
+            {
+                Some((i, e)) => {
+                    self.cursors.insert("dtmf", i + 1);
+                    digits.push_str(e.get("param").and_then(Value::as_str).unwrap_or("?"));
+                }
+                None => break,
+            }
+        }
+        digits
+    }
+
+    /// From the audio direction in `audio_debug` (`recvonly`/`inactive`: held).
+    fn is_held(&mut self) -> Result<bool> {
+        match self.audio_direction() {
+            Some(d) => Ok(d == "recvonly" || d == "inactive"),
+            None => bail!("baresip {} has no call", self.opts.user),
+        }
+    }
+
+    /// The last `-dec.wav` (what it received, at the decoder's rate).
+    fn recording(&mut self, timeout: Duration) -> Result<PeerRecording> {
+        let mut path = None;
+        wait_until(timeout, Duration::from_millis(50), || {
+            path = self.last_received_recording().filter(|p| p.exists());
+            path.is_some()
+        });
+        let path = path.ok_or_else(|| {
+            anyhow!(
+                "baresip {} recorded nothing (record: {}) in {}",
+                self.opts.user,
+                self.opts.record,
+                self.record_dir.display()
+            )
+        })?;
+        PeerRecording::load(&path)
+    }
+
+    fn report(&self) -> String {
+        self.log_tail(60)
     }
 }
 
@@ -481,6 +847,7 @@ fn proc_pipes(
 impl Drop for Baresip {
     fn drop(&mut self) {
         self.proc.kill();
+        self.ctrl.shutdown();
         if std::thread::panicking() {
             let dir = self.keep_dir();
             eprintln!(
@@ -501,55 +868,145 @@ pub struct CtrlResponse {
     pub data: String,
 }
 
-/// A small synchronous `ctrl_tcp` client: netstring-framed JSON commands and events.
-///
-/// Events (`{"event":true,"type":"CALL_ESTABLISHED",…}`) that arrive while waiting for a
-/// response are queued for [`next_event`](Self::next_event)/[`wait_event`](Self::wait_event).
-#[derive(Debug)]
-pub struct BaresipCtrl {
-    stream: TcpStream,
-    buf: Vec<u8>,
-    events: VecDeque<Value>,
-    next_token: u32,
+/// What the reader thread collected from one `ctrl_tcp` connection.
+#[derive(Debug, Default)]
+struct CtrlState {
+    events: Vec<Value>,
+    responses: HashMap<String, Value>,
+    closed: Option<String>,
 }
 
-impl BaresipCtrl {
-    /// Connects to a baresip `ctrl_tcp` listener.
-    pub fn connect(addr: SocketAddr) -> io::Result<BaresipCtrl> {
-        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+/// One `ctrl_tcp` connection: a reader thread files events and responses (by token).
+#[derive(Debug)]
+struct CtrlShared {
+    writer: Mutex<TcpStream>,
+    state: Mutex<CtrlState>,
+    cv: Condvar,
+    next_token: AtomicU32,
+}
+
+impl CtrlShared {
+    /// Connects (retrying for 2 s: the listener may lag the process start) and starts the
+    /// reader thread.
+    fn connect(addr: SocketAddr) -> io::Result<Arc<CtrlShared>> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let stream = loop {
+            match TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+                Ok(s) => break s,
+                Err(e) if Instant::now() >= deadline => return Err(e),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        };
         stream.set_nodelay(true).ok();
-        Ok(BaresipCtrl {
-            stream,
-            buf: Vec::new(),
-            events: VecDeque::new(),
-            next_token: 1,
-        })
+        let reader = stream.try_clone()?;
+        let shared = Arc::new(CtrlShared {
+            writer: Mutex::new(stream),
+            state: Mutex::new(CtrlState::default()),
+            cv: Condvar::new(),
+            next_token: AtomicU32::new(1),
+        });
+        let s = shared.clone();
+        std::thread::Builder::new()
+            .name("baresip-ctrl".into())
+            .spawn(move || s.read_loop(reader))?;
+        Ok(shared)
     }
 
-    /// Sends command `command` (a menu command name such as `dial`, `hangup`, `accept`,
-    /// `reginfo`, `callstat`) with optional `params` and waits up to 5 s for its response.
-    pub fn command(&mut self, command: &str, params: Option<&str>) -> Result<CtrlResponse> {
-        let token = format!("h{}", self.next_token);
-        self.next_token += 1;
+    fn read_loop(&self, mut stream: TcpStream) {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        let why = loop {
+            match stream.read(&mut chunk) {
+                Ok(0) => break "baresip closed the ctrl_tcp connection".to_string(),
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => break format!("ctrl_tcp read failed: {e}"),
+            }
+            loop {
+                match take_netstring(&mut buf) {
+                    Ok(Some(msg)) => {
+                        let Ok(v) = serde_json::from_slice::<Value>(&msg) else {
+                            continue;
+                        };
+                        let mut st = self.state.lock().unwrap();
+                        if v.get("event").and_then(Value::as_bool) == Some(true) {
+                            st.events.push(v);
+                        } else if let Some(t) = v.get("token").and_then(Value::as_str) {
+                            st.responses.insert(t.to_string(), v.clone());
+                        }
+                        self.cv.notify_all();
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let mut st = self.state.lock().unwrap();
+                        st.closed = Some(format!("{e:#}"));
+                        self.cv.notify_all();
+                        return;
+                    }
+                }
+            }
+        };
+        self.state.lock().unwrap().closed = Some(why);
+        self.cv.notify_all();
+    }
+
+    fn shutdown(&self) {
+        let _ = self.writer.lock().unwrap().shutdown(Shutdown::Both);
+    }
+
+    fn event_count(&self) -> usize {
+        self.state.lock().unwrap().events.len()
+    }
+
+    fn events_from(&self, from: usize) -> Vec<Value> {
+        let st = self.state.lock().unwrap();
+        st.events
+            .get(from..)
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// First event at index ≥ `from` matching `pred`, waiting up to `timeout`.
+    fn wait_event_from(
+        &self,
+        from: usize,
+        timeout: Duration,
+        mut pred: impl FnMut(&Value) -> bool,
+    ) -> Option<(usize, Value)> {
+        let deadline = Instant::now() + timeout;
+        let mut st = self.state.lock().unwrap();
+        let mut next = from;
+        loop {
+            while next < st.events.len() {
+                if pred(&st.events[next]) {
+                    return Some((next, st.events[next].clone()));
+                }
+                next += 1;
+            }
+            let now = Instant::now();
+            if now >= deadline || st.closed.is_some() {
+                return None;
+            }
+            st = self.cv.wait_timeout(st, deadline - now).unwrap().0;
+        }
+    }
+
+    fn command(&self, command: &str, params: Option<&str>) -> Result<CtrlResponse> {
+        let token = format!("h{}", self.next_token.fetch_add(1, Ordering::Relaxed));
         let mut msg = serde_json::json!({ "command": command, "token": token });
         if let Some(p) = params {
             msg["params"] = Value::String(p.to_string());
         }
         let body = msg.to_string();
-        self.stream
-            .write_all(format!("{}:{},", body.len(), body).as_bytes())?;
+        self.writer
+            .lock()
+            .unwrap()
+            .write_all(format!("{}:{},", body.len(), body).as_bytes())
+            .with_context(|| format!("send ctrl_tcp command {command}"))?;
         let deadline = Instant::now() + Duration::from_secs(5);
+        let mut st = self.state.lock().unwrap();
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                bail!("no ctrl_tcp response to {command} within 5 s");
-            }
-            let Some(v) = self.read_message(left)? else {
-                continue;
-            };
-            if v.get("response").and_then(Value::as_bool) == Some(true)
-                && v.get("token").and_then(Value::as_str) == Some(token.as_str())
-            {
+            if let Some(v) = st.responses.remove(&token) {
                 return Ok(CtrlResponse {
                     ok: v.get("ok").and_then(Value::as_bool).unwrap_or(false),
                     data: v
@@ -559,10 +1016,67 @@ impl BaresipCtrl {
                         .to_string(),
                 });
             }
-            if v.get("event").and_then(Value::as_bool) == Some(true) {
-                self.events.push_back(v);
+            if let Some(why) = &st.closed {
+                bail!("no ctrl_tcp response to {command}: {why}");
             }
+            let now = Instant::now();
+            if now >= deadline {
+                bail!("no ctrl_tcp response to {command} within 5 s");
+            }
+            st = self.cv.wait_timeout(st, deadline - now).unwrap().0;
         }
+    }
+}
+
+fn take_netstring(buf: &mut Vec<u8>) -> Result<Option<Vec<u8>>> {
+    let Some(colon) = buf.iter().position(|&b| b == b':') else {
+        return Ok(None);
+    };
+    let len: usize = std::str::from_utf8(&buf[..colon])
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| {
+            anyhow!(
+                "bad netstring length {:?}",
+                String::from_utf8_lossy(&buf[..colon])
+            )
+        })?;
+    if buf.len() < colon + 1 + len + 1 {
+        return Ok(None);
+    }
+    let msg = buf[colon + 1..colon + 1 + len].to_vec();
+    if buf[colon + 1 + len] != b',' {
+        bail!("netstring not terminated by ','");
+    }
+    buf.drain(..colon + 2 + len);
+    Ok(Some(msg))
+}
+
+/// A `ctrl_tcp` client: netstring-framed JSON commands, and the events baresip streams.
+///
+/// Obtained from [`Baresip::ctrl`] it is a view of the harness's own connection with its own
+/// event cursor; [`BaresipCtrl::connect`] opens a new connection (which cuts off any other
+/// client, baresip serves one).
+#[derive(Debug)]
+pub struct BaresipCtrl {
+    shared: Arc<CtrlShared>,
+    cursor: usize,
+}
+
+impl BaresipCtrl {
+    /// Connects to a baresip `ctrl_tcp` listener.
+    pub fn connect(addr: SocketAddr) -> io::Result<BaresipCtrl> {
+        Ok(BaresipCtrl {
+            shared: CtrlShared::connect(addr)?,
+            cursor: 0,
+        })
+    }
+
+    /// Sends command `command` (a menu command name such as `dial`, `hangup`, `accept`,
+    /// `reginfo`, `callstat`, `hold`, `sndcode`) with optional `params` and waits up to 5 s
+    /// for its response.
+    pub fn command(&mut self, command: &str, params: Option<&str>) -> Result<CtrlResponse> {
+        self.shared.command(command, params)
     }
 
     /// `dial <uri>`.
@@ -580,106 +1094,50 @@ impl BaresipCtrl {
         self.command("accept", None)
     }
 
-    /// The next event, waiting up to `timeout`.
+    /// The next event, waiting up to `timeout`; an error once the connection is gone.
     pub fn next_event(&mut self, timeout: Duration) -> Result<Option<Value>> {
-        if let Some(e) = self.events.pop_front() {
-            return Ok(Some(e));
-        }
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(None);
+        match self.shared.wait_event_from(self.cursor, timeout, |_| true) {
+            Some((i, e)) => {
+                self.cursor = i + 1;
+                Ok(Some(e))
             }
-            if let Some(v) = self.read_message(left)? {
-                if v.get("event").and_then(Value::as_bool) == Some(true) {
-                    return Ok(Some(v));
-                }
-            }
+            None => match &self.shared.state.lock().unwrap().closed {
+                Some(why) => Err(anyhow!("{why}")),
+                None => Ok(None),
+            },
         }
     }
 
     /// Waits for an event of type `kind` (e.g. `CALL_INCOMING`, `CALL_ESTABLISHED`,
-    /// `CALL_CLOSED`, `REGISTER_OK`), dropping other events; errors on timeout.
+    /// `CALL_CLOSED`, `CALL_DTMF_START`, `REGISTER_OK`), dropping other events; errors on
+    /// timeout.
     pub fn wait_event(&mut self, kind: &str, timeout: Duration) -> Result<Value> {
-        let deadline = Instant::now() + timeout;
-        let mut seen = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.next_event(left)? {
-                Some(e) if e.get("type").and_then(Value::as_str) == Some(kind) => return Ok(e),
-                Some(e) => seen.push(
-                    e.get("type")
-                        .and_then(Value::as_str)
-                        .unwrap_or("?")
-                        .to_string(),
-                ),
-                None => bail!("no {kind} event within {timeout:?} (saw {seen:?})"),
+        let from = self.cursor;
+        match self
+            .shared
+            .wait_event_from(from, timeout, |e| event_type(e) == kind)
+        {
+            Some((i, e)) => {
+                self.cursor = i + 1;
+                Ok(e)
+            }
+            None => {
+                let seen: Vec<String> = self
+                    .shared
+                    .events_from(from)
+                    .iter()
+                    .map(|e| event_type(e).to_string())
+                    .collect();
+                self.cursor += seen.len();
+                bail!("no {kind} event within {timeout:?} (saw {seen:?})")
             }
         }
     }
 
-    /// Events received so far and not yet taken.
+    /// Events received and not yet taken.
     pub fn drain_events(&mut self) -> Vec<Value> {
-        while let Ok(Some(v)) = self.read_message(Duration::from_millis(1)) {
-            if v.get("event").and_then(Value::as_bool) == Some(true) {
-                self.events.push_back(v);
-            }
-        }
-        self.events.drain(..).collect()
-    }
-
-    /// Reads one netstring message, waiting at most `timeout`; `None` on timeout.
-    fn read_message(&mut self, timeout: Duration) -> Result<Option<Value>> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(msg) = self.take_netstring()? {
-                let v: Value = serde_json::from_slice(&msg).with_context(|| {
-                    format!("bad ctrl_tcp JSON: {}", String::from_utf8_lossy(&msg))
-                })?;
-                return Ok(Some(v));
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(None);
-            }
-            self.stream.set_read_timeout(Some(left))?;
-            let mut chunk = [0u8; 4096];
-            match self.stream.read(&mut chunk) {
-                Ok(0) => return Err(anyhow!("baresip closed the ctrl_tcp connection")),
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e)
-                    if e.kind() == io::ErrorKind::WouldBlock
-                        || e.kind() == io::ErrorKind::TimedOut =>
-                {
-                    return Ok(None)
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    fn take_netstring(&mut self) -> Result<Option<Vec<u8>>> {
-        let Some(colon) = self.buf.iter().position(|&b| b == b':') else {
-            return Ok(None);
-        };
-        let len: usize = std::str::from_utf8(&self.buf[..colon])
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .ok_or_else(|| {
-                anyhow!(
-                    "bad netstring length {:?}",
-                    String::from_utf8_lossy(&self.buf[..colon])
-                )
-            })?;
-        if self.buf.len() < colon + 1 + len + 1 {
-            return Ok(None);
-        }
-        let msg = self.buf[colon + 1..colon + 1 + len].to_vec();
-        if self.buf[colon + 1 + len] != b',' {
-            bail!("netstring not terminated by ','");
-        }
-        self.buf.drain(..colon + 2 + len);
-        Ok(Some(msg))
+        let v = self.shared.events_from(self.cursor);
+        self.cursor += v.len();
+        v
     }
 }

@@ -3,7 +3,14 @@
 //!
 //! - [`Kamailio`]: registrar/proxy with UDP, TCP, TLS, WS and WSS listeners, digest auth
 //!   (MD5 or SHA-256), offline messages (msilo), presence; `registrations()` from `ul.dump`.
-//! - [`Baresip`]: a second softphone, headless, driven over `ctrl_tcp` ([`BaresipCtrl`]).
+//! - [`Baresip`]: a second softphone, headless, driven over `ctrl_tcp` ([`BaresipCtrl`]):
+//!   codecs, source signal, recording, SRTP, hold, DTMF.
+//! - [`Linphone`]: linphonec on a pseudo-terminal, a third softphone.
+//! - [`CallPeer`]: what every softphone under test does (dial, answer, hangup, hold, DTMF,
+//!   wait for events, recording), so one test body drives any of them; [`PeerRecording`]
+//!   and [`AudioMatch`] compare what a peer received with the [`TestSignal`] the far end played.
+//! - [`audio`]: deterministic test signals with markers, cross-correlation with lag search,
+//!   Goertzel tones, levels, marker onsets, resampling.
 //! - [`Sipp`]: SIPp runs with built-in or custom scenarios, logs captured.
 //! - [`DnsServer`]: in-process authoritative DNS (NAPTR/SRV/A/AAAA) for RFC 3263 tests.
 //! - [`TestCa`]: a CA made at test time and server certificates (valid, wrong host,
@@ -17,18 +24,24 @@
 
 #![warn(missing_docs)]
 
+pub mod audio;
 pub mod baresip;
 pub mod dns;
 pub mod kamailio;
+pub mod linphone;
+pub mod peer;
 pub mod ports;
 pub mod process;
 pub mod sipp;
 pub mod tls_ca;
 pub mod wav;
 
-pub use baresip::{Baresip, BaresipCtrl, BaresipOptions, CtrlResponse};
+pub use audio::{best_alignment, Alignment, TestSignal};
+pub use baresip::{Baresip, BaresipCtrl, BaresipOptions, CtrlResponse, Srtp};
 pub use dns::DnsServer;
 pub use kamailio::{Binding, DigestAlgorithm, Kamailio, KamailioOptions, TlsCert};
+pub use linphone::{Linphone, LinphoneOptions};
+pub use peer::{AudioMatch, CallPeer, PeerRecording};
 pub use ports::{free_port, free_port_pair, free_port_range, free_ports};
 pub use process::{require_binary, wait_until, LogCapture, PeerProcess};
 pub use sipp::{Scenario, Sipp, SippOptions, SippRun, SippTransport};

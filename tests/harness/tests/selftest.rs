@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use common::{status, tls_connect, Challenge, SipClient};
 use handset_harness::kamailio::check_config;
 use handset_harness::{
-    require_binary, Baresip, BaresipOptions, DigestAlgorithm, DnsServer, Kamailio, KamailioOptions,
-    Sipp, SippOptions, TestCa, TlsCert, Transport,
+    require_binary, Baresip, BaresipOptions, CallPeer, DigestAlgorithm, DnsServer, Kamailio,
+    KamailioOptions, Linphone, LinphoneOptions, Sipp, SippOptions, TestCa, TestSignal, TlsCert,
+    Transport,
 };
 
 const T: Duration = Duration::from_secs(5);
@@ -590,4 +591,139 @@ fn peers_are_killed_when_a_test_panics() {
     assert!(kam_dir.join("kamailio.log").exists());
     let _ = std::fs::remove_dir_all(kam_dir);
     let _ = std::fs::remove_dir_all(phone_dir);
+}
+
+/// True while `pid` exists and is not a zombie.
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.rsplit_once(')').unwrap().1.trim_start().starts_with('Z'))
+        .unwrap_or(false)
+}
+
+/// Command lines of live processes containing `needle`.
+fn processes_with(needle: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
+}
+
+/// Two linphonecs at once (they share nothing: no `/tmp/linphonec-<uid>` socket), both
+/// registered with their codecs; `stop` leaves no process behind, and neither does drop.
+#[test]
+fn two_linphonecs_register_and_stop_cleanly() {
+    let _t = Timer::new("two_linphonecs_register_and_stop_cleanly");
+    let kam = Kamailio::start(KamailioOptions::default());
+    let mut a = Linphone::start(LinphoneOptions::for_kamailio(&kam, "103", "pw103"));
+    let b = Linphone::start(
+        LinphoneOptions::for_kamailio(&kam, "104", "pw104").codecs(&["opus", "G722"]),
+    );
+    for user in ["103", "104"] {
+        let binding = kam.wait_registered(user, T);
+        assert!(
+            binding
+                .user_agent
+                .as_deref()
+                .is_some_and(|u| u.contains("Linphone")),
+            "{binding:?}"
+        );
+    }
+    let codecs = b.query("codec list", T).unwrap();
+    let enabled: Vec<&String> = codecs.iter().filter(|l| l.ends_with(" enabled")).collect();
+    assert_eq!(enabled.len(), 2, "{codecs:?}");
+    assert!(
+        enabled[0].contains("opus") && enabled[1].contains("G722"),
+        "{enabled:?}"
+    );
+
+    let (pa, pb) = (a.pid(), b.pid());
+    let (da, db) = (a.dir().display().to_string(), b.dir().display().to_string());
+    a.stop();
+    assert!(!alive(pa));
+    assert!(processes_with(&da).is_empty());
+    assert!(kam.wait_unregistered("103", T), "quit un-registers");
+    drop(b);
+    assert!(!alive(pb));
+    assert!(processes_with(&db).is_empty(), "{:?}", processes_with(&db));
+}
+
+/// A source WAV at another rate than `ausrc_srate` is refused before baresip starts (aufile
+/// would play it at the wrong speed), and a codec name baresip does not know fails the start
+/// instead of silently offering every codec.
+#[test]
+fn baresip_refuses_wrong_source_rate_and_unknown_codec() {
+    let _t = Timer::new("baresip_refuses_wrong_source_rate_and_unknown_codec");
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("s.wav");
+    TestSignal::chirp(8000, Duration::from_secs(1), 300.0, 3000.0)
+        .write_wav(&wav, 8000, 1)
+        .unwrap();
+    let addr = "127.0.0.1:9".parse().unwrap();
+    let mut o = BaresipOptions::new("101", "pw101", addr).codecs(&["G722"]);
+    o.register = false;
+    o.source_wav = Some(wav);
+    let e = Baresip::try_start(o).unwrap_err().to_string();
+    assert!(
+        e.contains("8000 Hz / 1 ch") && e.contains("16000 Hz"),
+        "{e}"
+    );
+
+    let mut o = BaresipOptions::new("101", "pw101", addr).codecs(&["AMR-WB"]);
+    o.register = false;
+    let e = format!("{:#}", Baresip::try_start(o).unwrap_err());
+    assert!(e.contains("audio codec not found"), "{e}");
+}
+
+/// A call between two baresips through Kamailio with the CallPeer helpers: manual answer,
+/// DTMF both ways, hold seen by the held side only, the codec in use.
+#[test]
+fn baresip_call_helpers() {
+    let _t = Timer::new("baresip_call_helpers");
+    let kam = Kamailio::start(KamailioOptions::default());
+    let mut a = Baresip::start(
+        BaresipOptions::for_kamailio(&kam, "101", "pw101", Transport::Udp).codecs(&["G722"]),
+    );
+    let mut ob = BaresipOptions::for_kamailio(&kam, "102", "pw102", Transport::Tcp)
+        .codecs(&["G722", "PCMU"]);
+    ob.auto_answer = false;
+    let mut b = Baresip::start(ob);
+    assert_eq!(b.sample_rate(), 16000);
+    a.dial(&b.aor()).unwrap();
+    b.wait_incoming(T).unwrap();
+    assert!(a.wait_established(Duration::from_millis(300)).is_err());
+    b.answer().unwrap();
+    a.wait_established(T).unwrap();
+    b.wait_established(T).unwrap();
+    assert_eq!(a.audio_codec().as_deref(), Some("G722"));
+    a.send_dtmf("42").unwrap();
+    b.send_dtmf("*").unwrap();
+    assert_eq!(b.wait_dtmf(2, T), "42");
+    assert_eq!(a.wait_dtmf(1, T), "*");
+    b.hold().unwrap();
+    a.wait_held(T).unwrap();
+    assert!(!b.is_held().unwrap(), "the holder is not held");
+    assert_eq!(b.audio_direction().as_deref(), Some("sendonly"));
+    b.resume().unwrap();
+    a.wait_resumed(T).unwrap();
+    b.hangup().unwrap();
+    assert_eq!(a.wait_closed(T).unwrap(), "Connection reset by peer");
+    b.wait_closed(T).unwrap();
+    assert!(a.is_held().is_err(), "no call any more");
+    // every event was recorded from the start, whoever asked
+    let types: Vec<String> = b
+        .events()
+        .iter()
+        .filter_map(|e| e["type"].as_str().map(str::to_string))
+        .collect();
+    for t in [
+        "CALL_INCOMING",
+        "CALL_ESTABLISHED",
+        "CALL_DTMF_START",
+        "CALL_CLOSED",
+    ] {
+        assert!(types.iter().any(|x| x == t), "{t} missing from {types:?}");
+    }
 }
