@@ -95,6 +95,7 @@ fn io(backend: Option<Arc<dyn AudioBackend>>, echo: bool) -> AudioIo {
         output: None,
         echo,
         noise_suppression: false,
+        echo_cancellation: false,
     }
 }
 
