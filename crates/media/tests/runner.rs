@@ -153,8 +153,8 @@ async fn play_through(
 }
 
 async fn codec_round_trip(codec: CodecChoice, min_corr: f64) {
-    let src = voice_like(2.5);
-    let (rec, stats) = play_through(codec.clone(), &src, 3.2, false).await;
+    let src = voice_like(1.6);
+    let (rec, stats) = play_through(codec.clone(), &src, 2.0, false).await;
     let (corr, lag) = best_match(&src, &rec);
     eprintln!(
         "{}: correlation {corr:.3} at lag {lag:.1} ms; received {} lost {} jitter {:.2} ms",
@@ -163,7 +163,7 @@ async fn codec_round_trip(codec: CodecChoice, min_corr: f64) {
     assert!(corr >= min_corr, "{}: correlation {corr:.3}", codec.name);
     // device ring, jitter buffer and file pacing: tens of ms, not seconds
     assert!(lag > 10.0 && lag < 300.0, "{}: lag {lag} ms", codec.name);
-    assert!(stats.packets_received > 100);
+    assert!(stats.packets_received > 80);
     assert_eq!(stats.packets_lost, 0);
 }
 
@@ -191,7 +191,7 @@ async fn echo_round_trip(echo_backend: Option<Arc<dyn AudioBackend>>) -> (f64, f
     let dir = tempfile::tempdir().unwrap();
     let src_path = dir.path().join("src.wav");
     let rec_path = dir.path().join("rec.wav");
-    let src = voice_like(2.5);
+    let src = voice_like(1.6);
     write_wav(&src_path, &src);
     let sa = MediaSocket::bind(ip(), None).await.unwrap();
     let se = MediaSocket::bind(ip(), None).await.unwrap();
@@ -213,10 +213,10 @@ async fn echo_round_trip(echo_backend: Option<Arc<dyn AudioBackend>>) -> (f64, f
     let e = MediaHandle::start(se, params(&codec, a_port), io(echo_backend, true))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(3400)).await;
+    tokio::time::sleep(Duration::from_millis(2300)).await;
     let es = e.stop().await;
     a.stop().await;
-    assert!(es.packets_sent > 100 && es.packets_received > 100);
+    assert!(es.packets_sent > 80 && es.packets_received > 80);
     let rec = read_wav_mono(&rec_path, RATE).unwrap();
     best_match(&src, &rec)
 }
@@ -245,13 +245,13 @@ async fn echo_peer_returns_the_audio() {
 
 #[tokio::test]
 async fn srtp_on_both_ends() {
-    let src = voice_like(2.5);
-    let (rec, stats) = play_through(CodecChoice::pcma(), &src, 3.2, true).await;
+    let src = voice_like(1.6);
+    let (rec, stats) = play_through(CodecChoice::pcma(), &src, 2.0, true).await;
     let (corr, lag) = best_match(&src, &rec);
     eprintln!("PCMA over SRTP: correlation {corr:.3} at {lag:.1} ms");
     assert!(corr > 0.95, "correlation {corr:.3}");
     assert_eq!(stats.srtp_rejected, 0);
-    assert!(stats.packets_received > 100);
+    assert!(stats.packets_received > 80);
     assert!(stats.rtt_ms.is_none() || stats.rtt_ms.unwrap() < 50.0);
 }
 
@@ -285,5 +285,56 @@ async fn dtmf_over_real_sockets() {
     }
     assert_eq!(got, "1290*#");
     a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn reinvite_codec_change_and_hold() {
+    let sa = MediaSocket::bind(ip(), None).await.unwrap();
+    let sb = MediaSocket::bind(ip(), None).await.unwrap();
+    let null: Arc<dyn AudioBackend> = Arc::new(NullBackend::new());
+    let pa = params(&CodecChoice::pcmu(), sb.rtp_port());
+    let pb = params(&CodecChoice::pcmu(), sa.rtp_port());
+    let a = MediaHandle::start(sa, pa.clone(), io(Some(null.clone()), false))
+        .await
+        .unwrap();
+    let b = MediaHandle::start(sb, pb.clone(), io(Some(null), false))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (mut pa2, mut pb2) = (pa.clone(), pb.clone());
+    pa2.codec = CodecChoice::g722();
+    pb2.codec = CodecChoice::g722();
+    a.update(pa2.clone());
+    b.update(pb2);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let before = b.stats();
+    assert_eq!(before.codec, "G722");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = b.stats();
+    assert!(after.packets_received >= before.packets_received + 10);
+    assert_eq!(after.malformed_dropped, 0);
+    // the two ends switch a few ms apart: a packet of the old payload type
+    // caught in between is dropped as foreign (and its sequence number then
+    // counts as lost), nothing more
+    assert!(after.foreign_dropped <= 2, "{}", after.foreign_dropped);
+    assert!(after.packets_lost <= after.foreign_dropped as i64);
+
+    // A holds (inactive): its RTP stops, the socket and RTCP stay
+    pa2.send = false;
+    pa2.recv = false;
+    a.update(pa2);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let held = a.stats().packets_sent;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(a.stats().packets_sent, held);
+    // an unknown codec in an update is refused and the call goes on
+    let mut bad = pb.clone();
+    bad.codec.name = "G729".into();
+    b.update(bad);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(b.stats().codec, "G722");
+    let sa_final = a.stop().await;
+    assert_eq!(sa_final.packets_sent, held);
     b.stop().await;
 }
