@@ -11,8 +11,8 @@ PKGS=(
   build-essential pkg-config curl file ca-certificates
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev
   libxdo-dev libdbus-1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
-  # audio
-  libasound2-dev libopus-dev
+  # audio (WebRTC's echo canceller; its Rust binding runs bindgen, hence libclang)
+  libasound2-dev libopus-dev libwebrtc-audio-processing-dev libclang-dev
   # SIP peers used by the tests
   kamailio kamailio-sqlite-modules kamailio-presence-modules
   kamailio-tls-modules kamailio-websocket-modules kamailio-extra-modules sqlite3

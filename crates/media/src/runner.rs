@@ -146,6 +146,9 @@ pub struct AudioIo {
     pub echo: bool,
     /// Run the noise suppressor on the microphone.
     pub noise_suppression: bool,
+    /// Cancel the speaker's echo from the microphone (with the `webrtc-aec`
+    /// feature; ignored without it).
+    pub echo_cancellation: bool,
 }
 
 impl std::fmt::Debug for AudioIo {
@@ -156,12 +159,14 @@ impl std::fmt::Debug for AudioIo {
             .field("output", &self.output)
             .field("echo", &self.echo)
             .field("noise_suppression", &self.noise_suppression)
+            .field("echo_cancellation", &self.echo_cancellation)
             .finish()
     }
 }
 
 impl AudioIo {
-    /// Default devices of `backend`, no echo, noise suppression on.
+    /// Default devices of `backend`, no echo, noise suppression and echo
+    /// cancellation on.
     pub fn new(backend: Arc<dyn AudioBackend>) -> Self {
         Self {
             backend: Some(backend),
@@ -169,6 +174,7 @@ impl AudioIo {
             output: None,
             echo: false,
             noise_suppression: true,
+            echo_cancellation: true,
         }
     }
 
@@ -180,6 +186,7 @@ impl AudioIo {
             output: None,
             echo: false,
             noise_suppression: false,
+            echo_cancellation: false,
         }
     }
 }
@@ -284,7 +291,12 @@ impl MediaHandle {
         let (cmd_tx, cmd_rx) = unbounded_channel();
         let rtp_port = socket.rtp_port();
         let pump = Pump {
-            processor: CaptureProcessor::new(DEVICE_RATE, audio.noise_suppression),
+            // in echo mode the microphone is not used: nothing to process
+            processor: CaptureProcessor::new(
+                DEVICE_RATE,
+                audio.noise_suppression && !audio.echo,
+                audio.echo_cancellation && !audio.echo,
+            ),
             session,
             capture,
             playback,
