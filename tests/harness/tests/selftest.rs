@@ -727,3 +727,41 @@ fn baresip_call_helpers() {
         assert!(types.iter().any(|x| x == t), "{t} missing from {types:?}");
     }
 }
+
+/// A MESSAGE to an unregistered user is stored (202) and delivered by msilo when the user
+/// registers: Kamailio's own m_dump request goes through itself as outbound proxy, which needs
+/// the port-less `sip:104@127.0.0.1` to be "myself" (alias 127.0.0.1:5060).
+#[test]
+fn offline_message_is_delivered_on_register() {
+    let _t = Timer::new("offline_message_is_delivered_on_register");
+    let kam = Kamailio::start(KamailioOptions::default());
+    let mut sender = SipClient::connect(Transport::Udp, kam.udp_addr(), kam.ca());
+    let text = "while you were out";
+    sender.send(&format!(
+        "MESSAGE sip:104@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {};rport;branch=z9hG4bK{}\r\nFrom: <sip:tester@elsewhere.example>;tag={}\r\nTo: <sip:104@127.0.0.1>\r\nCall-ID: {}\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{text}",
+        sender.local,
+        common::token(),
+        common::token(),
+        common::token(),
+        text.len()
+    ));
+    let resp = sender.recv_until(T, |m| status(m) >= 200).expect("reply");
+    assert_eq!(status(&resp), 202, "{resp}");
+    let stored = kam.stored_messages();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(
+        stored[0].0.contains("104") && stored[0].2 == text,
+        "{stored:?}"
+    );
+    let mut client = SipClient::connect(Transport::Udp, kam.udp_addr(), kam.ca());
+    assert_eq!(
+        status(&client.register("104", "pw104", kam.domain(), 300)),
+        200
+    );
+    let got = client
+        .recv_until(T, |m| m.starts_with("MESSAGE "))
+        .unwrap_or_else(|| panic!("no stored MESSAGE\n{}", kam.log_report(40)));
+    assert!(got.ends_with(text), "{got}");
+    // msilo deletes delivered messages only on its clean timer: not waited for here
+    client.reply(&got, 200, "OK");
+}
