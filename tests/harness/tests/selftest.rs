@@ -611,18 +611,20 @@ fn processes_with(needle: &str) -> Vec<String> {
         .collect()
 }
 
-/// Two linphonecs at once (they share nothing: no `/tmp/linphonec-<uid>` socket), both
-/// registered with their codecs; `stop` leaves no process behind, and neither does drop.
+/// Two linphonecs at once (they share nothing: no `/tmp/linphonec-<uid>` socket), over UDP
+/// and TCP, with their codecs; `stop` leaves no process behind, and neither does drop.
 #[test]
 fn two_linphonecs_register_and_stop_cleanly() {
     let _t = Timer::new("two_linphonecs_register_and_stop_cleanly");
     let kam = Kamailio::start(KamailioOptions::default());
     let mut a = Linphone::start(LinphoneOptions::for_kamailio(&kam, "103", "pw103"));
-    let b = Linphone::start(
-        LinphoneOptions::for_kamailio(&kam, "104", "pw104").codecs(&["opus", "G722"]),
-    );
-    for user in ["103", "104"] {
+    let mut ob = LinphoneOptions::for_kamailio(&kam, "104", "pw104").codecs(&["opus", "G722"]);
+    ob.transport = Transport::Tcp;
+    ob.registrar = kam.tcp_addr();
+    let b = Linphone::start(ob);
+    for (user, transport) in [("103", "udp"), ("104", "tcp")] {
         let binding = kam.wait_registered(user, T);
+        assert_eq!(binding.transport.as_deref(), Some(transport), "{binding:?}");
         assert!(
             binding
                 .user_agent
