@@ -585,15 +585,18 @@ impl Kamailio {
         let conn = rusqlite::Connection::open(&self.db_path).expect("open Kamailio DB");
         conn.busy_timeout(Duration::from_secs(5)).ok();
         let mut st = conn
-            .prepare("SELECT to_addr, from_addr, body FROM silo ORDER BY id")
+            // msilo's schema: dst_addr is the recipient, src_addr the sender
+            .prepare("SELECT dst_addr, src_addr, body FROM silo ORDER BY id")
             .expect("query silo");
         st.query_map([], |r| {
-            let body: Vec<u8> = r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default();
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                String::from_utf8_lossy(&body).into_owned(),
-            ))
+            // SQLite keeps the body as TEXT or BLOB depending on how it was written
+            let body = match r.get_ref(2)? {
+                rusqlite::types::ValueRef::Text(b) | rusqlite::types::ValueRef::Blob(b) => {
+                    String::from_utf8_lossy(b).into_owned()
+                }
+                _ => String::new(),
+            };
+            Ok((r.get(0)?, r.get(1)?, body))
         })
         .expect("query silo")
         .filter_map(|r| r.ok())

@@ -611,18 +611,20 @@ fn processes_with(needle: &str) -> Vec<String> {
         .collect()
 }
 
-/// Two linphonecs at once (they share nothing: no `/tmp/linphonec-<uid>` socket), both
-/// registered with their codecs; `stop` leaves no process behind, and neither does drop.
+/// Two linphonecs at once (they share nothing: no `/tmp/linphonec-<uid>` socket), over UDP
+/// and TCP, with their codecs; `stop` leaves no process behind, and neither does drop.
 #[test]
 fn two_linphonecs_register_and_stop_cleanly() {
     let _t = Timer::new("two_linphonecs_register_and_stop_cleanly");
     let kam = Kamailio::start(KamailioOptions::default());
     let mut a = Linphone::start(LinphoneOptions::for_kamailio(&kam, "103", "pw103"));
-    let b = Linphone::start(
-        LinphoneOptions::for_kamailio(&kam, "104", "pw104").codecs(&["opus", "G722"]),
-    );
-    for user in ["103", "104"] {
+    let mut ob = LinphoneOptions::for_kamailio(&kam, "104", "pw104").codecs(&["opus", "G722"]);
+    ob.transport = Transport::Tcp;
+    ob.registrar = kam.tcp_addr();
+    let b = Linphone::start(ob);
+    for (user, transport) in [("103", "udp"), ("104", "tcp")] {
         let binding = kam.wait_registered(user, T);
+        assert_eq!(binding.transport.as_deref(), Some(transport), "{binding:?}");
         assert!(
             binding
                 .user_agent
@@ -726,4 +728,42 @@ fn baresip_call_helpers() {
     ] {
         assert!(types.iter().any(|x| x == t), "{t} missing from {types:?}");
     }
+}
+
+/// A MESSAGE to an unregistered user is stored (202) and delivered by msilo when the user
+/// registers: Kamailio's own m_dump request goes through itself as outbound proxy, which needs
+/// the port-less `sip:104@127.0.0.1` to be "myself" (alias 127.0.0.1:5060).
+#[test]
+fn offline_message_is_delivered_on_register() {
+    let _t = Timer::new("offline_message_is_delivered_on_register");
+    let kam = Kamailio::start(KamailioOptions::default());
+    let mut sender = SipClient::connect(Transport::Udp, kam.udp_addr(), kam.ca());
+    let text = "while you were out";
+    sender.send(&format!(
+        "MESSAGE sip:104@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {};rport;branch=z9hG4bK{}\r\nFrom: <sip:tester@elsewhere.example>;tag={}\r\nTo: <sip:104@127.0.0.1>\r\nCall-ID: {}\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{text}",
+        sender.local,
+        common::token(),
+        common::token(),
+        common::token(),
+        text.len()
+    ));
+    let resp = sender.recv_until(T, |m| status(m) >= 200).expect("reply");
+    assert_eq!(status(&resp), 202, "{resp}");
+    let stored = kam.stored_messages();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(
+        stored[0].0.contains("104") && stored[0].2 == text,
+        "{stored:?}"
+    );
+    let mut client = SipClient::connect(Transport::Udp, kam.udp_addr(), kam.ca());
+    assert_eq!(
+        status(&client.register("104", "pw104", kam.domain(), 300)),
+        200
+    );
+    let got = client
+        .recv_until(T, |m| m.starts_with("MESSAGE "))
+        .unwrap_or_else(|| panic!("no stored MESSAGE\n{}", kam.log_report(40)));
+    assert!(got.ends_with(text), "{got}");
+    // msilo deletes delivered messages only on its clean timer: not waited for here
+    client.reply(&got, 200, "OK");
 }
