@@ -44,6 +44,11 @@ enum Command {
     /// Wait for a call and answer it (or --decline it), with the same script
     /// flags as `call`; --count 0 --echo makes an echo test peer.
     Answer(Box<cmd::answer::AnswerArgs>),
+    /// An interactive softphone for scripts: commands on stdin, one per line
+    /// (dial <target> | answer | decline [status] | hangup | hold | resume |
+    /// mute | unmute | dtmf <digits> | quit), every engine event as a JSON
+    /// line on stdout.
+    Phone(Box<cmd::phone::PhoneArgs>),
 }
 
 fn main() {
@@ -54,6 +59,7 @@ fn main() {
         Command::Register(args) => runtime().block_on(cmd::register::run(*args)),
         Command::Call(args) => runtime().block_on(cmd::call::run(*args)),
         Command::Answer(args) => runtime().block_on(cmd::answer::run(*args)),
+        Command::Phone(args) => runtime().block_on(cmd::phone::run(*args)),
     };
     std::process::exit(code);
 }

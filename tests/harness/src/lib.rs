@@ -27,6 +27,7 @@
 pub mod audio;
 pub mod baresip;
 pub mod dns;
+pub mod handset;
 pub mod kamailio;
 pub mod linphone;
 pub mod peer;
@@ -39,6 +40,7 @@ pub mod wav;
 pub use audio::{best_alignment, Alignment, TestSignal};
 pub use baresip::{Baresip, BaresipCtrl, BaresipOptions, CtrlResponse, Srtp};
 pub use dns::DnsServer;
+pub use handset::{Handset, HandsetOptions};
 pub use kamailio::{Binding, DigestAlgorithm, Kamailio, KamailioOptions, TlsCert};
 pub use linphone::{Linphone, LinphoneOptions};
 pub use peer::{AudioMatch, CallPeer, PeerRecording};

@@ -160,3 +160,5 @@ impl Drop for Running {
         let _ = self.child.wait();
     }
 }
+
+pub mod calls;

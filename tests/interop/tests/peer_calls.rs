@@ -15,30 +15,10 @@
 use std::time::{Duration, Instant};
 
 use handset_harness::{
-    AudioMatch, Baresip, BaresipOptions, CallPeer, Kamailio, KamailioOptions, Linphone,
-    LinphoneOptions, Srtp, TestSignal, Transport,
+    Baresip, BaresipOptions, CallPeer, Kamailio, KamailioOptions, Linphone, LinphoneOptions, Srtp,
+    TestSignal, Transport,
 };
-
-const T: Duration = Duration::from_secs(5);
-/// How long each audio call lasts before hanging up.
-const TALK: Duration = Duration::from_secs(3);
-/// Lag search range: both peers record from their first decoded packet, so the lag is small.
-const MAX_LAG: Duration = Duration::from_millis(800);
-
-/// What one direction of a call must at least achieve.
-#[derive(Clone, Copy, Debug)]
-struct Expect {
-    /// Global normalized correlation.
-    correlation: f64,
-    /// Median of the 250 ms windows.
-    windowed: f64,
-}
-
-/// A 30 s speech-like signal (longer than any call: baresip hangs up when its source ends),
-/// different per seed so that each direction is told apart.
-fn signal(seed: u64) -> TestSignal {
-    TestSignal::speech_like(8000, Duration::from_secs(30), Duration::from_secs(1), seed)
-}
+use handset_interop::calls::{audio_call, check, signal, timer, Expect, MAX_LAG, T, TALK};
 
 fn baresip_opts(
     kam: &Kamailio,
@@ -60,71 +40,6 @@ fn linphone_opts(
     LinphoneOptions::for_kamailio(kam, user, &format!("pw{user}"))
         .codecs(codecs)
         .source(source)
-}
-
-/// Prints how long a test took (visible with `--nocapture` or when it fails).
-struct Timer(&'static str, Instant);
-impl Drop for Timer {
-    fn drop(&mut self) {
-        eprintln!("[peer_calls] {} took {:.2?}", self.0, self.1.elapsed());
-    }
-}
-fn timer(name: &'static str) -> Timer {
-    Timer(name, Instant::now())
-}
-
-/// `caller` dials `callee`, both talk for [`TALK`], the caller hangs up; returns how the
-/// callee's recording matches `caller_src` and the caller's recording matches `callee_src`.
-fn audio_call(
-    what: &str,
-    caller: &mut dyn CallPeer,
-    callee: &mut dyn CallPeer,
-    caller_src: &TestSignal,
-    callee_src: &TestSignal,
-) -> (AudioMatch, AudioMatch) {
-    caller.dial(&callee.aor()).unwrap();
-    callee
-        .wait_established(T)
-        .unwrap_or_else(|e| panic!("{e:#}\n{}", caller.report()));
-    caller.wait_established(T).unwrap();
-    std::thread::sleep(TALK);
-    caller.hangup().unwrap();
-    caller.wait_closed(T).unwrap();
-    callee.wait_closed(T).unwrap();
-    let forward = callee.recording(T).unwrap().compare(caller_src, MAX_LAG);
-    let backward = caller.recording(T).unwrap().compare(callee_src, MAX_LAG);
-    eprintln!("{what} {} -> {}: {forward}", caller.label(), callee.label());
-    eprintln!(
-        "{what} {} -> {}: {backward}",
-        callee.label(),
-        caller.label()
-    );
-    (forward, backward)
-}
-
-fn check(m: &AudioMatch, e: Expect, what: &str) {
-    assert!(
-        m.alignment.correlation >= e.correlation,
-        "{what}: correlation below {}: {m}",
-        e.correlation
-    );
-    assert!(
-        m.windowed_median >= e.windowed,
-        "{what}: windowed median below {}: {m}",
-        e.windowed
-    );
-    // a 3 s call holds about 8 tone segments and 3 markers; every one must come through
-    assert!(m.segments.checked >= 5, "{what}: {m}");
-    assert_eq!(
-        m.segments.matched, m.segments.checked,
-        "{what}: {m} {:?}",
-        m.segments.mismatches
-    );
-    assert!(m.markers_expected >= 2, "{what}: {m}");
-    assert!(m.markers_matched + 1 >= m.markers_expected, "{what}: {m}");
-    assert!(m.duration >= Duration::from_secs(2), "{what}: {m}");
-    // the source is about -16.5 dBFS overall; no codec here changes that by 8 dB
-    assert!((-25.0..-8.0).contains(&m.level_dbfs), "{what}: {m}");
 }
 
 fn baresip_to_baresip(codec: &str, expected_codec: &str, e: Expect) {

@@ -137,6 +137,7 @@ impl MediaArgs {
             output: None,
             echo: self.echo,
             noise_suppression: self.denoise,
+            echo_cancellation: self.sound_card,
             codecs: self
                 .codec
                 .iter()
@@ -158,6 +159,9 @@ pub struct Started {
     pub account: u32,
     /// `user@domain`, for messages.
     pub aor: String,
+    /// Events from before the account was added, so its first registration
+    /// state is never missed.
+    pub events: tokio::sync::broadcast::Receiver<handset_engine::Event>,
 }
 
 impl AccountArgs {
@@ -216,6 +220,7 @@ impl AccountArgs {
         })
         .await
         .map_err(|e| (1, e.to_string()))?;
+        let events = engine.subscribe();
         let account = engine
             .add_account(cfg, password)
             .await
@@ -224,6 +229,7 @@ impl AccountArgs {
             engine,
             account,
             aor: format!("{}@{}", self.user, domain),
+            events,
         })
     }
 

@@ -62,7 +62,7 @@ pub async fn run(args: AnswerArgs) -> i32 {
     let printer = Printer {
         json: args.script.json,
     };
-    let mut events = engine.subscribe();
+    let mut events = started.events;
     if !args.no_register {
         if let Err((code, e)) = wait_registered(
             &mut events,

@@ -49,7 +49,7 @@ pub async fn run(args: CallArgs) -> i32 {
     let printer = Printer {
         json: args.script.json,
     };
-    let mut events = engine.subscribe();
+    let mut events = started.events;
     if !args.no_register {
         if let Err((code, e)) = wait_registered(
             &mut events,

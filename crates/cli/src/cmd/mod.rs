@@ -5,4 +5,5 @@ pub mod answer;
 pub mod call;
 pub mod calling;
 pub mod parse;
+pub mod phone;
 pub mod register;

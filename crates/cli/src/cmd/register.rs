@@ -50,7 +50,7 @@ pub async fn run(args: RegisterArgs) -> i32 {
     let id = started.account;
     let server_host = host_of(args.account.server.as_deref().unwrap_or_default());
     let domain = args.account.domain.clone().unwrap_or(server_host.clone());
-    let mut events = engine.subscribe();
+    let mut events = started.events;
     if args.auto_answer {
         let e = engine.clone();
         let mut rx = engine.subscribe();

@@ -25,6 +25,8 @@ pub struct MediaSettings {
     pub echo: bool,
     /// Noise suppression on the capture path.
     pub noise_suppression: bool,
+    /// Acoustic echo cancellation on the capture path (speakerphone use).
+    pub echo_cancellation: bool,
     /// Codec names in preference order (`opus`, `g722`, `pcmu`, `pcma`).
     pub codecs: Vec<String>,
     /// SRTP policy.
@@ -41,6 +43,7 @@ impl Default for MediaSettings {
             output: None,
             echo: false,
             noise_suppression: false,
+            echo_cancellation: true,
             codecs: vec!["opus".into(), "g722".into(), "pcmu".into(), "pcma".into()],
             srtp: SrtpPolicy::Optional,
             rtp_ports: None,
@@ -107,6 +110,8 @@ impl MediaSettings {
             output: self.output.clone(),
             echo: self.echo,
             noise_suppression: self.noise_suppression,
+            // an echo test peer must send back what it hears, echo included
+            echo_cancellation: self.echo_cancellation && !self.echo,
         }
     }
 }
