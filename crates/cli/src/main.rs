@@ -49,6 +49,9 @@ enum Command {
     /// mute | unmute | dtmf <digits> | quit), every engine event as a JSON
     /// line on stdout.
     Phone(Box<cmd::phone::PhoneArgs>),
+    /// Chat: send messages through a crash-safe outbox kept in --db, flush
+    /// what a crash left pending, or listen for messages (JSON lines).
+    Chat(Box<cmd::chat::ChatArgs>),
 }
 
 fn main() {
@@ -60,6 +63,7 @@ fn main() {
         Command::Call(args) => runtime().block_on(cmd::call::run(*args)),
         Command::Answer(args) => runtime().block_on(cmd::answer::run(*args)),
         Command::Phone(args) => runtime().block_on(cmd::phone::run(*args)),
+        Command::Chat(args) => runtime().block_on(cmd::chat::run(*args)),
     };
     std::process::exit(code);
 }

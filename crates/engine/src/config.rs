@@ -160,6 +160,9 @@ pub struct EngineConfig {
     pub instance_id: Option<String>,
     /// Audio devices, codecs and SRTP for calls.
     pub media: MediaSettings,
+    /// The database for messages (and their outbox); a private in-memory one
+    /// when `None`, which loses messages on exit.
+    pub store: Option<std::sync::Arc<handset_store::Store>>,
     /// Answering a call puts the other connected calls on hold (a desk
     /// phone's habit); off for servers such as an echo peer.
     pub hold_others_on_answer: bool,
@@ -176,6 +179,7 @@ impl Default for EngineConfig {
             instance_id: None,
             media: MediaSettings::default(),
             hold_others_on_answer: true,
+            store: None,
         }
     }
 }

@@ -27,6 +27,9 @@ pub enum EngineError {
     /// Media could not be set up.
     #[error("media: {0}")]
     Media(String),
+    /// The database refused.
+    #[error("storage: {0}")]
+    Store(String),
     /// The engine task is gone.
     #[error("the engine has stopped")]
     Stopped,

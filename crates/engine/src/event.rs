@@ -137,4 +137,20 @@ pub enum Event {
         /// In words.
         reason: String,
     },
+    /// A chat message arrived (already stored).
+    #[serde(rename_all = "camelCase")]
+    MessageReceived {
+        /// The message.
+        message: crate::runtime::messaging::ChatMessage,
+    },
+    /// One of our messages moved on: sent, delivered, read, or failed.
+    #[serde(rename_all = "camelCase")]
+    MessageStatus {
+        /// Its id.
+        message_id: String,
+        /// `sent`, `delivered`, `read`, `failed` or `pending` (kept for a retry).
+        status: String,
+        /// Why it failed or waits.
+        reason: Option<String>,
+    },
 }

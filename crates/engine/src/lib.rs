@@ -20,6 +20,7 @@ pub use config::{AccountConfig, EngineConfig, MediaSettings, TransportChoice};
 pub use error::EngineError;
 pub use event::{AccountId, Event, RegistrationInfo};
 pub use handset_sip::sdp::SrtpPolicy;
+pub use runtime::messaging::ChatMessage;
 
 use std::net::SocketAddr;
 
@@ -139,6 +140,25 @@ impl Engine {
     /// Sends DTMF digits (RFC 4733, or SIP INFO when the peer has no telephone-event).
     pub async fn send_dtmf(&self, call: CallId, digits: &str) -> Result<(), EngineError> {
         self.act(call, CallAction::Dtmf(digits.to_string())).await
+    }
+
+    /// Sends a chat message from `account` to `to` (an extension, a number or a
+    /// SIP address). It is stored before this returns and retried until the
+    /// network takes it; [`Event::MessageStatus`] follows its progress.
+    pub async fn send_message(
+        &self,
+        account: AccountId,
+        to: &str,
+        text: &str,
+    ) -> Result<ChatMessage, EngineError> {
+        let (to, text) = (to.to_string(), text.to_string());
+        self.ask(|reply| Cmd::SendMessage {
+            account,
+            to,
+            text,
+            reply,
+        })
+        .await?
     }
 
     /// The calls in progress.

@@ -31,6 +31,8 @@ use crate::targets::{aor, kind_of, peer_of, server_uri, to_sip};
 
 #[path = "calls/control.rs"]
 mod control;
+#[path = "messaging.rs"]
+pub(crate) mod messaging;
 
 /// How long shutdown waits for registrars to confirm unregistration.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -100,6 +102,12 @@ pub enum Cmd {
         call: CallId,
         stats: MediaStats,
     },
+    SendMessage {
+        account: AccountId,
+        to: String,
+        text: String,
+        reply: oneshot::Sender<Result<messaging::ChatMessage, EngineError>>,
+    },
 }
 
 /// What the application asks of one call.
@@ -133,6 +141,8 @@ struct Runtime {
     server_names: HashMap<(Transport, SocketAddr), String>,
     shutdown: Option<(oneshot::Sender<()>, Instant)>,
     calls: BTreeMap<CallId, control::CallSlot>,
+    store: Arc<handset_store::Store>,
+    outbox: messaging::Outbox,
 }
 
 /// Opens the transports and spawns the engine task.
@@ -216,6 +226,12 @@ pub async fn spawn(
     );
 
     let udp_addr = layer.local_addr(handset_transport::TransportKind::Udp);
+    let store = match cfg.store.clone() {
+        Some(s) => s,
+        None => Arc::new(
+            handset_store::Store::in_memory().map_err(|e| EngineError::Store(e.to_string()))?,
+        ),
+    };
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let rt = Runtime {
         ua,
@@ -232,6 +248,8 @@ pub async fn spawn(
         server_names: HashMap::new(),
         shutdown: None,
         calls: BTreeMap::new(),
+        store,
+        outbox: messaging::Outbox::default(),
     };
     tokio::spawn(rt.run(transport_rx, cmd_rx));
     Ok((cmd_tx, udp_addr))
@@ -259,6 +277,7 @@ impl Runtime {
             let wake = [
                 self.ua.poll_timeout(),
                 self.shutdown.as_ref().map(|(_, d)| *d),
+                self.outbox.wake,
             ]
             .into_iter()
             .flatten()
@@ -272,7 +291,13 @@ impl Runtime {
                     Some(cmd) => self.on_cmd(cmd),
                     None => return,
                 },
-                _ = sleep_until(wake) => self.ua.handle_timeout(Instant::now()),
+                _ = sleep_until(wake) => {
+                    let now = Instant::now();
+                    self.ua.handle_timeout(now);
+                    if self.outbox.wake.is_some_and(|w| w <= now) {
+                        self.pump_outbox(now);
+                    }
+                }
             }
         }
     }
@@ -439,6 +464,14 @@ impl Runtime {
             Cmd::MediaEvent { call, event } => self.on_media_event(call, event),
             Cmd::MediaTick { call } => self.on_media_tick(call),
             Cmd::MediaStopped { call, stats } => self.finish_call(call, Some(stats)),
+            Cmd::SendMessage {
+                account,
+                to,
+                text,
+                reply,
+            } => {
+                let _ = reply.send(self.send_message(now, account, &to, &text));
+            }
         }
     }
 
@@ -556,6 +589,10 @@ impl Runtime {
         match ev {
             UaEvent::Registration { account, state } => {
                 let info = RegistrationInfo::from(&state);
+                if info.state == "registered" {
+                    // messages that waited for a registration can go now
+                    self.pump_outbox(now);
+                }
                 info!(account, state = %info.state, reason = ?info.reason, "registration");
                 if let Some(a) = self.accounts.get_mut(&account) {
                     a.last_info = Some(info.clone());
@@ -566,11 +603,16 @@ impl Runtime {
                 tx: Some(tx),
                 request,
                 ..
+            } if request.method == Method::Message => self.on_incoming_message(now, tx, request),
+            UaEvent::Request {
+                tx: Some(tx),
+                request,
+                ..
             } => {
                 // calls, messages and subscriptions are handled by their own modules
                 // as they land; until then say so honestly
                 let status = match request.method {
-                    Method::Message | Method::Subscribe => 480,
+                    Method::Subscribe => 480,
                     Method::Bye
                     | Method::Notify
                     | Method::Info
@@ -601,10 +643,13 @@ impl Runtime {
                     Response::for_request(&request, 501, Some(&new_tag())),
                 );
             }
-            UaEvent::Response { .. }
-            | UaEvent::Timeout { .. }
-            | UaEvent::StrayResponse { .. }
-            | UaEvent::Cancelled { .. } => {}
+            UaEvent::Response { tx, response } => {
+                self.on_message_response(now, tx, &response);
+            }
+            UaEvent::Timeout { tx } => {
+                self.on_message_timeout(now, tx);
+            }
+            UaEvent::StrayResponse { .. } | UaEvent::Cancelled { .. } => {}
             UaEvent::Malformed { source, reason, .. } => {
                 self.emit(Event::MalformedInput {
                     source: source.to_string(),

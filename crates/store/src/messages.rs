@@ -379,6 +379,38 @@ impl Store {
         Ok(rows)
     }
 
+    /// The oldest pending message of each conversation, when it is due: a
+    /// message waiting for a retry holds back the ones after it, so each
+    /// conversation arrives in order.
+    pub fn outbox_heads(&self, now: i64, limit: u32) -> Result<Vec<Message>, StoreError> {
+        let conn = self.conn();
+        let mut st = conn.prepare_cached(
+            "SELECT m.* FROM messages m
+             WHERE m.direction = 'out' AND m.status = 'pending' AND m.next_attempt_at <= ?1
+               AND m.id = (SELECT m2.id FROM messages m2
+                           WHERE m2.conversation_id = m.conversation_id AND m2.direction = 'out' AND m2.status = 'pending'
+                           ORDER BY m2.created_at, m2.id LIMIT 1)
+             ORDER BY m.created_at, m.id LIMIT ?2",
+        )?;
+        let rows = st
+            .query_map((now, limit), msg_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The peer address of a direct conversation.
+    pub fn conversation_peer(&self, conversation_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT peer FROM conversations WHERE id = ?1",
+                [conversation_id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// When the next pending message is due, if any.
     pub fn next_outbox_due(&self) -> Result<Option<i64>, StoreError> {
         Ok(self.conn().query_row(

@@ -173,6 +173,18 @@ impl AccountArgs {
         register: bool,
         hold_others_on_answer: bool,
     ) -> Result<Started, (i32, String)> {
+        self.start_with_store(media, register, hold_others_on_answer, None)
+            .await
+    }
+
+    /// [`AccountArgs::start`] with a database for messages.
+    pub async fn start_with_store(
+        &self,
+        media: MediaSettings,
+        register: bool,
+        hold_others_on_answer: bool,
+        store: Option<std::sync::Arc<handset_store::Store>>,
+    ) -> Result<Started, (i32, String)> {
         let transport = TransportChoice::parse(&self.transport).ok_or_else(|| {
             (
                 2,
@@ -216,6 +228,7 @@ impl AccountArgs {
             t1: Duration::from_millis(self.t1.clamp(50, 5000)),
             media,
             hold_others_on_answer,
+            store,
             ..EngineConfig::default()
         })
         .await

@@ -4,6 +4,7 @@ pub mod account;
 pub mod answer;
 pub mod call;
 pub mod calling;
+pub mod chat;
 pub mod parse;
 pub mod phone;
 pub mod register;
