@@ -139,7 +139,7 @@ class Baresip:
         modules = ["g711.so", "opus.so", "aufile.so"]
         if record:
             modules.append("sndfile.so")
-        if plc:
+        if plc and codec == "pcmu":
             modules.append("plc.so")
         cfg = [
             ("poll_method", "epoll"),
