@@ -85,7 +85,9 @@ pub fn get_profile(state: Shared<'_>) -> Res<Profile> {
 /// Available, Busy or Do Not Disturb.
 #[tauri::command]
 pub fn set_presence(state: Shared<'_>, presence: String) -> Res<()> {
-    state.set_presence(&presence)
+    state.set_presence(&presence)?;
+    state.engine.set_do_not_disturb(presence == "dnd");
+    Ok(())
 }
 
 /// "Mute Calls on this device".

@@ -93,6 +93,7 @@ impl AppState {
             media,
         };
         state.ensure_local_account()?;
+        state.engine.set_do_not_disturb(state.presence() == "dnd");
         for a in state.store.accounts()? {
             if a.enabled {
                 if let Err(e) = state.activate(&a).await {

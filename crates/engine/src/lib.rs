@@ -161,6 +161,12 @@ impl Engine {
         .await?
     }
 
+    /// Do Not Disturb: incoming calls are declined with 486 Busy Here and
+    /// land in the history as missed.
+    pub fn set_do_not_disturb(&self, on: bool) {
+        let _ = self.cmds.send(Cmd::SetDnd(on));
+    }
+
     /// The calls in progress.
     pub async fn calls(&self) -> Result<Vec<CallInfo>, EngineError> {
         self.ask(|reply| Cmd::Calls { reply }).await

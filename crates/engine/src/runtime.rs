@@ -102,6 +102,7 @@ pub enum Cmd {
         call: CallId,
         stats: MediaStats,
     },
+    SetDnd(bool),
     SendMessage {
         account: AccountId,
         to: String,
@@ -143,6 +144,7 @@ struct Runtime {
     calls: BTreeMap<CallId, control::CallSlot>,
     store: Arc<handset_store::Store>,
     outbox: messaging::Outbox,
+    dnd: bool,
 }
 
 /// Opens the transports and spawns the engine task.
@@ -250,6 +252,7 @@ pub async fn spawn(
         calls: BTreeMap::new(),
         store,
         outbox: messaging::Outbox::default(),
+        dnd: false,
     };
     tokio::spawn(rt.run(transport_rx, cmd_rx));
     Ok((cmd_tx, udp_addr))
@@ -464,6 +467,10 @@ impl Runtime {
             Cmd::MediaEvent { call, event } => self.on_media_event(call, event),
             Cmd::MediaTick { call } => self.on_media_tick(call),
             Cmd::MediaStopped { call, stats } => self.finish_call(call, Some(stats)),
+            Cmd::SetDnd(on) => {
+                info!(on, "Do Not Disturb");
+                self.dnd = on;
+            }
             Cmd::SendMessage {
                 account,
                 to,
