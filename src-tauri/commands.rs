@@ -86,7 +86,7 @@ pub fn get_profile(state: Shared<'_>) -> Res<Profile> {
 #[tauri::command]
 pub fn set_presence(state: Shared<'_>, presence: String) -> Res<()> {
     state.set_presence(&presence)?;
-    state.engine.set_do_not_disturb(presence == "dnd");
+    state.apply_presence();
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub use calls::{CallDirection, CallId, CallInfo, CallPhase, CallQuality, CallReq
 pub use config::{AccountConfig, EngineConfig, MediaSettings, TransportChoice};
 pub use error::EngineError;
 pub use event::{AccountId, Event, RegistrationInfo};
+pub use handset_sip::body::pidf::Presence;
 pub use handset_sip::sdp::SrtpPolicy;
 pub use runtime::messaging::ChatMessage;
 
@@ -165,6 +166,12 @@ impl Engine {
     /// land in the history as missed.
     pub fn set_do_not_disturb(&self, on: bool) {
         let _ = self.cmds.send(Cmd::SetDnd(on));
+    }
+
+    /// Publishes our presence (Available, Busy, Do Not Disturb…) on every
+    /// registered account, and on accounts as they register.
+    pub fn set_presence(&self, status: Presence) {
+        let _ = self.cmds.send(Cmd::SetPresence(status));
     }
 
     /// The calls in progress.
