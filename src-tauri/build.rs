@@ -31,6 +31,7 @@ fn main() {
                 "save_settings",
                 "list_audio_devices",
                 "play_test_tone",
+                "take_pending_dial",
             ])),
     )
     .expect("tauri build step");

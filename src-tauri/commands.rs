@@ -84,9 +84,10 @@ pub fn get_profile(state: Shared<'_>) -> Res<Profile> {
 
 /// Available, Busy or Do Not Disturb.
 #[tauri::command]
-pub fn set_presence(state: Shared<'_>, presence: String) -> Res<()> {
+pub fn set_presence(app: tauri::AppHandle, state: Shared<'_>, presence: String) -> Res<()> {
     state.set_presence(&presence)?;
     state.apply_presence();
+    crate::tray::refresh(&app, &presence);
     Ok(())
 }
 
@@ -435,8 +436,21 @@ pub fn get_settings(state: Shared<'_>) -> Res<Settings> {
 
 /// Saves settings (checked first).
 #[tauri::command]
-pub fn save_settings(state: Shared<'_>, settings: Settings) -> Res<()> {
-    state.save_settings(&settings)
+pub fn save_settings(app: tauri::AppHandle, state: Shared<'_>, settings: Settings) -> Res<()> {
+    state.save_settings(&settings)?;
+    // start at login is opt-in and follows the switch
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    let now = launcher.is_enabled().unwrap_or(false);
+    if settings.start_at_login != now {
+        let r = if settings.start_at_login {
+            launcher.enable()
+        } else {
+            launcher.disable()
+        };
+        r.map_err(|e| format!("start at login could not be changed: {e}"))?;
+    }
+    Ok(())
 }
 
 /// A sound device.
@@ -497,6 +511,13 @@ pub async fn play_test_tone(state: Shared<'_>, device: Option<String>) -> Res<()
     })
     .await
     .map_err(say)?
+}
+
+/// The number a `tel:`/`sip:` link asked to call, once (the New Call screen
+/// asks at start, in case the link came before it listened).
+#[tauri::command]
+pub fn take_pending_dial(pending: State<'_, crate::PendingDial>) -> Option<String> {
+    pending.0.lock().ok().and_then(|mut p| p.take())
 }
 
 #[cfg(test)]
