@@ -32,6 +32,11 @@ fn main() {
                 "list_audio_devices",
                 "play_test_tone",
                 "take_pending_dial",
+                "list_conversations",
+                "list_messages",
+                "send_message",
+                "mark_read",
+                "search_messages",
             ])),
     )
     .expect("tauri build step");

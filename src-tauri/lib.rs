@@ -66,6 +66,11 @@ macro_rules! handlers {
             commands::list_audio_devices,
             commands::play_test_tone,
             commands::take_pending_dial,
+            commands::list_conversations,
+            commands::list_messages,
+            commands::send_message,
+            commands::mark_read,
+            commands::search_messages,
         ]
     };
 }

@@ -81,6 +81,7 @@ impl AppState {
         };
         let engine = Engine::start(EngineConfig {
             media: media.clone(),
+            store: Some(store.clone()),
             ..EngineConfig::default()
         })
         .await?;

@@ -108,3 +108,21 @@ test("Do Not Disturb set from the Quick Menu's command is kept", async () => {
   await s.invoke("set_presence", { presence: "available" });
   await assert.rejects(s.invoke("set_presence", { presence: "sleeping" }), /must be available, busy or dnd/);
 });
+
+test("a chat message to the echo peer is stored, sent and listed, its text kept as text", async () => {
+  const text = "hello <b>there</b> & co";
+  const sent = await s.invoke("send_message", { to: "echo", text, account: null });
+  assert.equal(sent.status, "pending", "stored before it is sent");
+  let msgs = [];
+  for (let i = 0; i < 50 && !msgs.some((m) => m.status === "sent" || m.status === "delivered"); i++) {
+    msgs = await s.invoke("list_messages", { conversation: sent.conversationId, before: null, limit: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const m = msgs.find((x) => x.messageId === sent.messageId);
+  assert.ok(m && (m.status === "sent" || m.status === "delivered"), JSON.stringify(msgs));
+  assert.equal(m.body, text);
+  const convs = await s.invoke("list_conversations", { channel: "messages" });
+  assert.ok(convs.some((c) => c.id === sent.conversationId && c.lastMessage === text), JSON.stringify(convs));
+  const hits = await s.invoke("search_messages", { query: "there", limit: 10 });
+  assert.ok(hits.some((h) => h.message.messageId === sent.messageId && h.highlighted.includes("\u0001there\u0002")), JSON.stringify(hits));
+});

@@ -174,6 +174,16 @@ impl Engine {
         let _ = self.cmds.send(Cmd::SetPresence(status));
     }
 
+    /// Marks a conversation read; the senders get read receipts (IMDN
+    /// "displayed"). Returns how many messages were newly read.
+    pub async fn mark_read(&self, conversation: i64) -> Result<u32, EngineError> {
+        self.ask(|reply| Cmd::MarkRead {
+            conversation,
+            reply,
+        })
+        .await?
+    }
+
     /// The calls in progress.
     pub async fn calls(&self) -> Result<Vec<CallInfo>, EngineError> {
         self.ask(|reply| Cmd::Calls { reply }).await

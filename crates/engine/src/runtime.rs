@@ -105,6 +105,10 @@ pub enum Cmd {
         stats: MediaStats,
     },
     SetDnd(bool),
+    MarkRead {
+        conversation: i64,
+        reply: oneshot::Sender<Result<u32, EngineError>>,
+    },
     SetPresence(handset_sip::body::pidf::Presence),
     SendMessage {
         account: AccountId,
@@ -475,6 +479,12 @@ impl Runtime {
             Cmd::MediaTick { call } => self.on_media_tick(call),
             Cmd::MediaStopped { call, stats } => self.finish_call(call, Some(stats)),
             Cmd::SetPresence(p) => self.set_presence(now, p),
+            Cmd::MarkRead {
+                conversation,
+                reply,
+            } => {
+                let _ = reply.send(self.mark_read(now, conversation));
+            }
             Cmd::SetDnd(on) => {
                 info!(on, "Do Not Disturb");
                 self.dnd = on;

@@ -73,7 +73,7 @@ async fn status(rx: &mut Receiver<Event>, id: &str, want: &str) -> Option<String
 async fn delivered_with_a_receipt_and_kept_as_text() {
     let kam = Kamailio::start(KamailioOptions::default());
     let (a, mut arx, acc_a) = phone(&kam, "101").await;
-    let (_b, mut brx, _) = phone(&kam, "102").await;
+    let (b, mut brx, _) = phone(&kam, "102").await;
     let mut latencies = Vec::new();
     for i in 0..20 {
         let text = format!("hello <b>{i}</b> & 'quotes'");
@@ -86,6 +86,12 @@ async fn delivered_with_a_receipt_and_kept_as_text() {
         assert_eq!(got.message_id, sent.message_id);
         assert!(got.sender.contains("101@"), "{got:?}");
         status(&mut arx, &sent.message_id, "delivered").await;
+        if i == 19 {
+            // reading the conversation sends a read receipt back
+            let read = b.mark_read(got.conversation_id).await.unwrap();
+            assert_eq!(read, 20);
+            status(&mut arx, &sent.message_id, "read").await;
+        }
     }
     latencies.sort();
     let median = latencies[latencies.len() / 2];
