@@ -24,6 +24,7 @@ export interface Props {
   max?: string | number;
   maxlength?: string | number;
   lang?: string;
+  datetime?: string;
   checked?: boolean;
   selected?: boolean;
   disabled?: boolean;
