@@ -249,7 +249,7 @@ export function contactsScreen(store: AppStore): View {
 
   function renderForm() {
     const c = editing;
-    const name = h("input", { type: "text", value: c?.name ?? "", required: true, "data-testid": "contact-name-input" });
+    const name = h("input", { type: "text", value: c?.name ?? "", "aria-required": "true", "data-testid": "contact-name-input" });
     const company = h("input", { type: "text", value: c?.company ?? "", "data-testid": "contact-company-input" });
     const extension = h("input", { type: "text", value: c?.extension ?? "", inputmode: "tel", "data-testid": "contact-extension-input" });
     const kind = h(

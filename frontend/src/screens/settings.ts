@@ -91,8 +91,8 @@ function accountsSection(store: AppStore): View {
   function openForm(a: AccountView | null) {
     const c = a?.config ?? blankConfig();
     const displayName = h("input", { type: "text", value: c.displayName ?? "", "data-testid": "account-display-name" });
-    const user = h("input", { type: "text", value: c.user, required: true, autocomplete: "username", "data-testid": "account-user" });
-    const domain = h("input", { type: "text", value: c.domain, required: true, "data-testid": "account-domain" });
+    const user = h("input", { type: "text", value: c.user, "aria-required": "true", autocomplete: "username", "data-testid": "account-user" });
+    const domain = h("input", { type: "text", value: c.domain, "aria-required": "true", "data-testid": "account-domain" });
     const authUser = h("input", { type: "text", value: c.authUser ?? "", "data-testid": "account-auth-user" });
     const server = h("input", { type: "text", value: c.server ?? "", placeholder: "pbx.example.com:5061", "data-testid": "account-server" });
     const transport = h("select", { value: c.transport, "data-testid": "account-transport" }, ...TRANSPORTS.map((x) => h("option", { value: x }, t.settingsPage.transports[x])));

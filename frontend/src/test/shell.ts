@@ -7,6 +7,8 @@ import { clearMocks, mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { CallInfo } from "../api/generated/CallInfo";
 import type { Event as EngineEvent } from "../api/generated/Event";
+import { renderApp } from "../app";
+import { connect, createStore, type Tab } from "../state";
 import type { AccountView, AudioDevices, CallRecord, Contact, Profile, Settings } from "../api/types";
 
 export type Handler = (args: Record<string, unknown>) => unknown;
@@ -219,4 +221,17 @@ export function choose(el: HTMLSelectElement | HTMLInputElement, value: string |
   else el.value = value;
   el.dispatchEvent(new Event("change", { bubbles: true }));
   el.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+/** Renders the whole app over a fake shell and connects it, on `tab`. */
+export async function startApp(overrides: Record<string, Handler> = {}, tab?: Tab) {
+  const shell = new FakeShell(overrides);
+  const root = document.createElement("div");
+  document.body.append(root);
+  const store = createStore();
+  const stop = renderApp(root, store);
+  await connect(store);
+  if (tab) root.querySelector<HTMLButtonElement>(`[data-tab=${tab}]`)!.click();
+  await settle();
+  return { shell, root, store, stop };
 }
