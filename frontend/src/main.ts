@@ -1,11 +1,9 @@
-import { appInfo } from "./api/commands";
-import { createStore, renderApp } from "./app";
+import { renderApp } from "./app";
+import { connect, createStore } from "./state";
 
 const root = document.getElementById("app");
 if (root) {
   const store = createStore();
   renderApp(root, store);
-  appInfo()
-    .then((info) => store.set({ version: info.version }))
-    .catch(() => store.set({ version: null }));
+  void connect(store);
 }
