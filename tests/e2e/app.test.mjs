@@ -126,3 +126,36 @@ test("a chat message to the echo peer is stored, sent and listed, its text kept 
   const hits = await s.invoke("search_messages", { query: "there", limit: 10 });
   assert.ok(hits.some((h) => h.message.messageId === sent.messageId && h.highlighted.includes("\u0001there\u0002")), JSON.stringify(hits));
 });
+
+test("through the screens: dial from the Keypad, the in-call screen shows the call, End hangs up, Calls lists it", async () => {
+  await s.click("[data-tab=keypad]");
+  const input = await s.find("[data-testid=keypad-input]");
+  await input.type("600");
+  await s.click("[data-testid=keypad-call]");
+  await s.find("[data-testid=call-panel]", 10000);
+  let codec = "";
+  for (let i = 0; i < 60 && !codec; i++) {
+    try {
+      codec = await s.textOf("[data-testid=quality-codec]", 500);
+    } catch {
+      codec = "";
+    }
+    if (!codec) await new Promise((r) => setTimeout(r, 100));
+  }
+  writeFileSync(join(SHOTS, "in-call.png"), await s.screenshot());
+  assert.ok(codec, "the quality indicator names the codec");
+  await s.click("[data-testid=call-end]");
+  for (let i = 0; i < 50; i++) {
+    const panels = await s.findAll("[data-testid=call-panel]");
+    if (panels.length === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await s.findAll("[data-testid=call-panel]")).length, 0, "the call screen closes");
+  await s.click("[data-tab=calls]");
+  let rows = [];
+  for (let i = 0; i < 50 && rows.length === 0; i++) {
+    rows = await s.findAll("[data-testid^=history-row-]");
+    if (rows.length === 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(rows.length >= 1, "the call is in the history list");
+});
