@@ -40,6 +40,7 @@ function nav(store: AppStore, cleanups: (() => void)[]): HTMLElement {
         "aria-controls": "screen",
         "data-tab": tab,
         "data-testid": `nav-${tab}`,
+        title: t.tabs[tab],
         onClick: () => store.set({ tab, page: "tab", quickMenuOpen: false, callHubOpen: false }),
       },
       h("span", { class: `nav-icon icon-${tab}`, "aria-hidden": "true" }),

@@ -52,6 +52,7 @@ export const en = {
 
   keypad: {
     display: "Number or feature access code",
+    placeholder: "Enter a number",
     backspace: "Delete last digit",
     call: "Call",
     hangup: "End call",
