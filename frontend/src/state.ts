@@ -8,7 +8,7 @@ import type { CallInfo } from "./api/generated/CallInfo";
 import type { CallQuality } from "./api/generated/CallQuality";
 import type { Event as EngineEvent } from "./api/generated/Event";
 import type { RegistrationInfo } from "./api/generated/RegistrationInfo";
-import type { Profile, Settings, Theme } from "./api/types";
+import type { AccountView, Profile, Settings, Theme } from "./api/types";
 import { Store } from "./ui/store";
 
 export const TABS = ["messages", "chat", "calls", "contacts", "keypad", "meetings"] as const;
@@ -32,6 +32,8 @@ export interface AppState {
   callHubFlash: boolean;
   version: string | null;
   profile: Profile | null;
+  /** The accounts as last listed (Settings refreshes them after changes). */
+  accounts: AccountView[];
   settings: Settings | null;
   /** Calls in progress (ended ones are dropped), by id. */
   calls: Record<number, CallInfo>;
@@ -58,6 +60,7 @@ export function initialState(): AppState {
     callHubFlash: false,
     version: null,
     profile: null,
+    accounts: [],
     settings: null,
     calls: {},
     focusedCall: null,
@@ -178,6 +181,12 @@ export function applyTheme(theme: Theme): void {
   document.documentElement.dataset.theme = theme;
 }
 
+/** Applies the theme and the language of saved settings. */
+export function applySettings(s: Settings): void {
+  applyTheme(s.theme);
+  document.documentElement.lang = s.language;
+}
+
 /** Shows a failed command's message. */
 export function reportError(store: AppStore, e: unknown): void {
   store.set({ notice: notice("error", api.errorText(e)) });
@@ -191,6 +200,13 @@ export async function attempt<T>(store: AppStore, p: Promise<T>): Promise<T | un
     reportError(store, e);
     return undefined;
   }
+}
+
+/** Reloads the account list (after edits in Settings). */
+export async function refreshAccounts(store: AppStore): Promise<AccountView[] | undefined> {
+  const accounts = await attempt(store, api.listAccounts());
+  if (accounts) store.set({ accounts });
+  return accounts;
 }
 
 /** Reloads the profile (after presence or Mute Calls changes, or account edits). */
@@ -220,14 +236,14 @@ export async function connect(store: AppStore): Promise<() => void> {
         store.update((s) => {
           const registrations = { ...s.registrations };
           for (const a of accounts) if (a.registration && !registrations[a.id]) registrations[a.id] = a.registration;
-          return { registrations };
+          return { registrations, accounts };
         }),
       (e) => reportError(store, e),
     ),
     refreshProfile(store),
     api.getSettings().then(
       (settings) => {
-        applyTheme(settings.theme);
+        applySettings(settings);
         store.set({ settings });
       },
       (e) => reportError(store, e),

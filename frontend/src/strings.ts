@@ -176,6 +176,7 @@ export const en = {
 
   incoming: {
     title: "Incoming call",
+    announce: (who: string) => `Incoming call from ${who}.`,
     answer: "Answer",
     answerVideo: "Video",
     answerLabel: (who: string) => `Answer ${who} with audio`,
