@@ -151,6 +151,8 @@ export const en = {
     loss: "Loss",
     jitter: "Jitter",
     mos: "MOS",
+    percent: (n: string) => `${n} %`,
+    millis: (n: number) => `${n} ms`,
     level: { good: "Good", fair: "Fair", poor: "Poor" },
     otherCalls: "Other calls",
     switchTo: (who: string) => `Switch to ${who}`,
