@@ -31,6 +31,12 @@ fn main() {
                 "save_settings",
                 "list_audio_devices",
                 "play_test_tone",
+                "take_pending_dial",
+                "list_conversations",
+                "list_messages",
+                "send_message",
+                "mark_read",
+                "search_messages",
             ])),
     )
     .expect("tauri build step");

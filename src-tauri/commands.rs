@@ -84,8 +84,11 @@ pub fn get_profile(state: Shared<'_>) -> Res<Profile> {
 
 /// Available, Busy or Do Not Disturb.
 #[tauri::command]
-pub fn set_presence(state: Shared<'_>, presence: String) -> Res<()> {
-    state.set_presence(&presence)
+pub fn set_presence(app: tauri::AppHandle, state: Shared<'_>, presence: String) -> Res<()> {
+    state.set_presence(&presence)?;
+    state.apply_presence();
+    crate::tray::refresh(&app, &presence);
+    Ok(())
 }
 
 /// "Mute Calls on this device".
@@ -433,8 +436,21 @@ pub fn get_settings(state: Shared<'_>) -> Res<Settings> {
 
 /// Saves settings (checked first).
 #[tauri::command]
-pub fn save_settings(state: Shared<'_>, settings: Settings) -> Res<()> {
-    state.save_settings(&settings)
+pub fn save_settings(app: tauri::AppHandle, state: Shared<'_>, settings: Settings) -> Res<()> {
+    state.save_settings(&settings)?;
+    // start at login is opt-in and follows the switch
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    let now = launcher.is_enabled().unwrap_or(false);
+    if settings.start_at_login != now {
+        let r = if settings.start_at_login {
+            launcher.enable()
+        } else {
+            launcher.disable()
+        };
+        r.map_err(|e| format!("start at login could not be changed: {e}"))?;
+    }
+    Ok(())
 }
 
 /// A sound device.
@@ -495,6 +511,126 @@ pub async fn play_test_tone(state: Shared<'_>, device: Option<String>) -> Res<()
     })
     .await
     .map_err(say)?
+}
+
+/// A conversation in the Messages dashboard and the Chat list.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationView {
+    id: i64,
+    channel: String,
+    kind: String,
+    peer: Option<String>,
+    title: Option<String>,
+    last_activity_ms: i64,
+    unread: u32,
+    last_message: Option<String>,
+}
+
+/// Conversations, latest activity first; `channel` is `messages`, `sms`,
+/// `whatsapp`, `voicemail` or absent for all.
+#[tauri::command]
+pub fn list_conversations(
+    state: Shared<'_>,
+    channel: Option<String>,
+) -> Res<Vec<ConversationView>> {
+    use handset_store::Channel;
+    let ch = match channel.as_deref() {
+        None | Some("all") => None,
+        Some("messages") => Some(Channel::Messages),
+        Some("sms") => Some(Channel::Sms),
+        Some("whatsapp") => Some(Channel::Whatsapp),
+        Some(other) => return Err(format!("unknown channel '{other}'")),
+    };
+    Ok(state
+        .store
+        .conversations(ch)
+        .map_err(say)?
+        .into_iter()
+        .map(|c| ConversationView {
+            id: c.id,
+            channel: c.channel.as_str().to_string(),
+            kind: c.kind,
+            peer: c.peer,
+            title: c.title,
+            last_activity_ms: c.last_activity,
+            unread: c.unread,
+            last_message: c.last_message,
+        })
+        .collect())
+}
+
+/// Messages of a conversation, newest last; `before` pages back.
+#[tauri::command]
+pub fn list_messages(
+    state: Shared<'_>,
+    conversation: i64,
+    before: Option<i64>,
+    limit: u32,
+) -> Res<Vec<handset_engine::ChatMessage>> {
+    Ok(state
+        .store
+        .messages(conversation, before, limit.clamp(1, 500))
+        .map_err(say)?
+        .iter()
+        .map(handset_engine::ChatMessage::from)
+        .collect())
+}
+
+/// Sends a chat message (stored first, retried until the network takes it).
+#[tauri::command]
+pub async fn send_message(
+    state: Shared<'_>,
+    to: String,
+    text: String,
+    account: Option<i64>,
+) -> Res<handset_engine::ChatMessage> {
+    let engine_account = match account {
+        Some(a) => state.engine_account(a),
+        None => state.default_account(),
+    }
+    .ok_or("no account to send from: add one in Settings")?;
+    state
+        .engine
+        .send_message(engine_account, &to, &text)
+        .await
+        .map_err(say)
+}
+
+/// Marks a conversation read (and sends read receipts).
+#[tauri::command]
+pub async fn mark_read(state: Shared<'_>, conversation: i64) -> Res<u32> {
+    state.engine.mark_read(conversation).await.map_err(say)
+}
+
+/// A search hit: the message and its text with matches between \u{1} and \u{2}.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHitView {
+    message: handset_engine::ChatMessage,
+    highlighted: String,
+}
+
+/// Full-text search over every message.
+#[tauri::command]
+pub fn search_messages(state: Shared<'_>, query: String, limit: u32) -> Res<Vec<SearchHitView>> {
+    Ok(state
+        .store
+        .search(&query, limit.clamp(1, 200))
+        .map_err(say)?
+        .into_iter()
+        .map(|h| SearchHitView {
+            message: handset_engine::ChatMessage::from(&h.message),
+            highlighted: h.highlighted,
+        })
+        .collect())
+}
+
+/// The number a `tel:`/`sip:` link asked to call, once (the New Call screen
+/// asks at start, in case the link came before it listened).
+#[tauri::command]
+pub fn take_pending_dial(pending: State<'_, crate::PendingDial>) -> Option<String> {
+    pending.0.lock().ok().and_then(|mut p| p.take())
 }
 
 #[cfg(test)]

@@ -41,7 +41,10 @@ pub fn for_event(ev: &Event, muted: bool) -> Option<(String, String)> {
             if info.phase == CallPhase::Ended
                 && info.direction == CallDirection::Incoming
                 && info.answered_ms.is_none()
-                && info.end_reason.as_deref() == Some("missed") =>
+                && info
+                    .end_reason
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("missed")) =>
         {
             Some(("Missed call".into(), who(info)))
         }

@@ -81,6 +81,7 @@ impl AppState {
         };
         let engine = Engine::start(EngineConfig {
             media: media.clone(),
+            store: Some(store.clone()),
             ..EngineConfig::default()
         })
         .await?;
@@ -93,6 +94,7 @@ impl AppState {
             media,
         };
         state.ensure_local_account()?;
+        state.apply_presence();
         for a in state.store.accounts()? {
             if a.enabled {
                 if let Err(e) = state.activate(&a).await {
@@ -222,6 +224,18 @@ impl AppState {
         self.store
             .set_setting(PRESENCE, &p)
             .map_err(|e| e.to_string())
+    }
+
+    /// Tells the engine: Do Not Disturb refuses calls, and the status is
+    /// published to the PBX's presence server.
+    pub fn apply_presence(&self) {
+        let p = self.presence();
+        self.engine.set_do_not_disturb(p == "dnd");
+        self.engine.set_presence(match p.as_str() {
+            "busy" => handset_engine::Presence::Busy,
+            "dnd" => handset_engine::Presence::DoNotDisturb,
+            _ => handset_engine::Presence::Available,
+        });
     }
 
     /// "Mute Calls on this device".

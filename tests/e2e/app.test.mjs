@@ -3,6 +3,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { Session } from "./webdriver.mjs";
 
 const DRIVER = process.env.HANDSET_WEBDRIVER;
@@ -87,4 +88,41 @@ test("a bad account setting is refused with a sentence, and nothing is saved", a
   assert.equal(after.length, before.length);
   assert.ok(after.some((a) => a.local), "the local account is there by default");
   assert.ok(!JSON.stringify(after).includes("secret"), "passwords never come back to the UI");
+});
+
+test("a tel: link opened while the app runs reaches the running app, ready to call", async () => {
+  // the second start hands its arguments to the first one and exits
+  const second = spawnSync(APP, ["tel:+1-555-010-2030"], { timeout: 20000, env: process.env });
+  assert.equal(second.status, 0, `second instance: ${second.stderr}`);
+  let target = null;
+  for (let i = 0; i < 50 && !target; i++) {
+    target = await s.invoke("take_pending_dial");
+    if (!target) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(target, "+1-555-010-2030");
+});
+
+test("Do Not Disturb set from the Quick Menu's command is kept", async () => {
+  await s.invoke("set_presence", { presence: "dnd" });
+  assert.equal((await s.invoke("get_profile")).presence, "dnd");
+  await s.invoke("set_presence", { presence: "available" });
+  await assert.rejects(s.invoke("set_presence", { presence: "sleeping" }), /must be available, busy or dnd/);
+});
+
+test("a chat message to the echo peer is stored, sent and listed, its text kept as text", async () => {
+  const text = "hello <b>there</b> & co";
+  const sent = await s.invoke("send_message", { to: "echo", text, account: null });
+  assert.equal(sent.status, "pending", "stored before it is sent");
+  let msgs = [];
+  for (let i = 0; i < 50 && !msgs.some((m) => m.status === "sent" || m.status === "delivered"); i++) {
+    msgs = await s.invoke("list_messages", { conversation: sent.conversationId, before: null, limit: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const m = msgs.find((x) => x.messageId === sent.messageId);
+  assert.ok(m && (m.status === "sent" || m.status === "delivered"), JSON.stringify(msgs));
+  assert.equal(m.body, text);
+  const convs = await s.invoke("list_conversations", { channel: "messages" });
+  assert.ok(convs.some((c) => c.id === sent.conversationId && c.lastMessage === text), JSON.stringify(convs));
+  const hits = await s.invoke("search_messages", { query: "there", limit: 10 });
+  assert.ok(hits.some((h) => h.message.messageId === sent.messageId && h.highlighted.includes("\u0001there\u0002")), JSON.stringify(hits));
 });

@@ -17,6 +17,7 @@ WORK=$(mktemp -d)
 cleanup() {
   [ -n "${DRIVER_PID:-}" ] && kill "$DRIVER_PID" 2>/dev/null || true
   [ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true
+  [ -n "${DBUS_PID:-}" ] && kill "$DBUS_PID" 2>/dev/null || true
   pkill -f "$APP" 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -28,6 +29,11 @@ export DISPLAY=":$DISPLAY_NUM"
 # the app keeps its data here, never in the user's own profile
 export XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config" HOME_FOR_TEST="$WORK"
 export WEBKIT_DISABLE_COMPOSITING_MODE=1
+# a session bus of its own, as a desktop session has: single-instance hand-over,
+# notifications and the keyring talk over it
+DBUS_INFO=$(dbus-daemon --session --fork --print-address=1 --print-pid=1)
+export DBUS_SESSION_BUS_ADDRESS=$(echo "$DBUS_INFO" | sed -n 1p)
+DBUS_PID=$(echo "$DBUS_INFO" | sed -n 2p)
 tauri-driver --port "$PORT" --native-port "$NATIVE_PORT" >"$WORK/driver.log" 2>&1 &
 DRIVER_PID=$!
 for _ in $(seq 50); do

@@ -153,4 +153,12 @@ pub enum Event {
         /// Why it failed or waits.
         reason: Option<String>,
     },
+    /// Our presence was accepted by the account's presence server.
+    #[serde(rename_all = "camelCase")]
+    PresencePublished {
+        /// The account.
+        account: AccountId,
+        /// `available`, `busy`, `dnd`…
+        status: String,
+    },
 }

@@ -19,6 +19,7 @@ pub use calls::{CallDirection, CallId, CallInfo, CallPhase, CallQuality, CallReq
 pub use config::{AccountConfig, EngineConfig, MediaSettings, TransportChoice};
 pub use error::EngineError;
 pub use event::{AccountId, Event, RegistrationInfo};
+pub use handset_sip::body::pidf::Presence;
 pub use handset_sip::sdp::SrtpPolicy;
 pub use runtime::messaging::ChatMessage;
 
@@ -156,6 +157,28 @@ impl Engine {
             account,
             to,
             text,
+            reply,
+        })
+        .await?
+    }
+
+    /// Do Not Disturb: incoming calls are declined with 486 Busy Here and
+    /// land in the history as missed.
+    pub fn set_do_not_disturb(&self, on: bool) {
+        let _ = self.cmds.send(Cmd::SetDnd(on));
+    }
+
+    /// Publishes our presence (Available, Busy, Do Not Disturb…) on every
+    /// registered account, and on accounts as they register.
+    pub fn set_presence(&self, status: Presence) {
+        let _ = self.cmds.send(Cmd::SetPresence(status));
+    }
+
+    /// Marks a conversation read; the senders get read receipts (IMDN
+    /// "displayed"). Returns how many messages were newly read.
+    pub async fn mark_read(&self, conversation: i64) -> Result<u32, EngineError> {
+        self.ask(|reply| Cmd::MarkRead {
+            conversation,
             reply,
         })
         .await?

@@ -181,7 +181,8 @@ impl Runtime {
             .map_err(|e| e.to_string())?
             .ok_or("the conversation has no peer")?;
         // conversations are not tied to an engine account (ids change per
-        // run): the first registered account sends
+        // run): the first registered account sends, else one that talks to a
+        // fixed server address without registering (the local echo account)
         let (account, peer) = self
             .accounts
             .keys()
@@ -191,10 +192,27 @@ impl Runtime {
                     .and_then(|r| r.current_target())
                     .map(|p| (*a, p))
             })
+            .or_else(|| {
+                self.accounts.iter().find_map(|(id, acc)| {
+                    let addr: std::net::SocketAddr = acc.cfg.server.as_deref()?.parse().ok()?;
+                    (!acc.cfg.register).then(|| {
+                        (
+                            *id,
+                            Peer::new(handset_sip::transaction::Transport::Udp, addr),
+                        )
+                    })
+                })
+            })
             .ok_or("not registered yet")?;
         let target = Uri::parse(&peer_uri).map_err(|e| e.to_string())?;
         let acc = &self.accounts[&account];
         let from_uri = crate::targets::aor(&acc.cfg)?;
+        let acc_user = acc
+            .cfg
+            .auth_user
+            .clone()
+            .unwrap_or_else(|| acc.cfg.user.clone());
+        let acc_password = acc.password.clone();
         let mut cpim = Cpim::text(
             &from_uri.to_string(),
             &peer_uri,
@@ -220,11 +238,14 @@ impl Runtime {
         .header(HeaderName::UserAgent, self.cfg.user_agent.clone())
         .body("message/cpim", cpim.to_bytes())
         .build();
-        let auth = AuthSession::new(
+        let creds =
             self.ua
                 .credentials(account)
-                .ok_or("the account has no credentials")?,
-        );
+                .unwrap_or_else(|| handset_sip::auth::Credentials {
+                    username: acc_user.clone(),
+                    password: acc_password.clone(),
+                });
+        let auth = AuthSession::new(creds);
         let tx = self
             .ua
             .send_request(now, request.clone(), peer)
@@ -477,6 +498,32 @@ impl Runtime {
         let Some(from) = req.from_header() else {
             return;
         };
+        self.send_receipt_to(now, &from.uri, message_id, d);
+    }
+
+    /// Marks a conversation read and sends read receipts (IMDN "displayed")
+    /// for what was unread.
+    pub(crate) fn mark_read(
+        &mut self,
+        now: Instant,
+        conversation: i64,
+    ) -> Result<u32, EngineError> {
+        let ids = self.store.mark_read(conversation).map_err(store_err)?;
+        let peer = self
+            .store
+            .conversation_peer(conversation)
+            .map_err(store_err)?
+            .and_then(|p| Uri::parse(&p).ok());
+        if let Some(peer) = peer {
+            for id in &ids {
+                self.send_receipt_to(now, &peer, id, Disposition::Displayed);
+            }
+        }
+        Ok(ids.len() as u32)
+    }
+
+    fn send_receipt_to(&mut self, now: Instant, to: &Uri, message_id: &str, d: Disposition) {
+        let from = NameAddr::new(to.clone());
         let Some((account, peer)) = self.accounts.keys().find_map(|a| {
             self.ua
                 .registration(*a)

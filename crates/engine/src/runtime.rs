@@ -33,6 +33,8 @@ use crate::targets::{aor, kind_of, peer_of, server_uri, to_sip};
 mod control;
 #[path = "messaging.rs"]
 pub(crate) mod messaging;
+#[path = "presence.rs"]
+mod presence;
 
 /// How long shutdown waits for registrars to confirm unregistration.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -102,6 +104,12 @@ pub enum Cmd {
         call: CallId,
         stats: MediaStats,
     },
+    SetDnd(bool),
+    MarkRead {
+        conversation: i64,
+        reply: oneshot::Sender<Result<u32, EngineError>>,
+    },
+    SetPresence(handset_sip::body::pidf::Presence),
     SendMessage {
         account: AccountId,
         to: String,
@@ -143,6 +151,8 @@ struct Runtime {
     calls: BTreeMap<CallId, control::CallSlot>,
     store: Arc<handset_store::Store>,
     outbox: messaging::Outbox,
+    dnd: bool,
+    presence: presence::PresenceState,
 }
 
 /// Opens the transports and spawns the engine task.
@@ -250,6 +260,8 @@ pub async fn spawn(
         calls: BTreeMap::new(),
         store,
         outbox: messaging::Outbox::default(),
+        dnd: false,
+        presence: presence::PresenceState::default(),
     };
     tokio::spawn(rt.run(transport_rx, cmd_rx));
     Ok((cmd_tx, udp_addr))
@@ -278,6 +290,7 @@ impl Runtime {
                 self.ua.poll_timeout(),
                 self.shutdown.as_ref().map(|(_, d)| *d),
                 self.outbox.wake,
+                self.presence.wake(),
             ]
             .into_iter()
             .flatten()
@@ -297,6 +310,7 @@ impl Runtime {
                     if self.outbox.wake.is_some_and(|w| w <= now) {
                         self.pump_outbox(now);
                     }
+                    self.refresh_presence(now);
                 }
             }
         }
@@ -464,6 +478,17 @@ impl Runtime {
             Cmd::MediaEvent { call, event } => self.on_media_event(call, event),
             Cmd::MediaTick { call } => self.on_media_tick(call),
             Cmd::MediaStopped { call, stats } => self.finish_call(call, Some(stats)),
+            Cmd::SetPresence(p) => self.set_presence(now, p),
+            Cmd::MarkRead {
+                conversation,
+                reply,
+            } => {
+                let _ = reply.send(self.mark_read(now, conversation));
+            }
+            Cmd::SetDnd(on) => {
+                info!(on, "Do Not Disturb");
+                self.dnd = on;
+            }
             Cmd::SendMessage {
                 account,
                 to,
@@ -590,8 +615,11 @@ impl Runtime {
             UaEvent::Registration { account, state } => {
                 let info = RegistrationInfo::from(&state);
                 if info.state == "registered" {
-                    // messages that waited for a registration can go now
+                    // messages and presence that waited for a registration can go now
                     self.pump_outbox(now);
+                    if !self.presence.is_published(account) {
+                        self.publish(now, account);
+                    }
                 }
                 info!(account, state = %info.state, reason = ?info.reason, "registration");
                 if let Some(a) = self.accounts.get_mut(&account) {
@@ -644,10 +672,14 @@ impl Runtime {
                 );
             }
             UaEvent::Response { tx, response } => {
-                self.on_message_response(now, tx, &response);
+                if !self.on_message_response(now, tx, &response) {
+                    self.on_publish_response(now, tx, &response);
+                }
             }
             UaEvent::Timeout { tx } => {
-                self.on_message_timeout(now, tx);
+                if !self.on_message_timeout(now, tx) {
+                    self.on_publish_timeout(now, tx);
+                }
             }
             UaEvent::StrayResponse { .. } | UaEvent::Cancelled { .. } => {}
             UaEvent::Malformed { source, reason, .. } => {

@@ -354,3 +354,32 @@ async fn default_settings_encrypt_media_with_sdes() {
     // opus DTX sends few packets of silence (10 seen in 600 ms)
     assert!(q.packets_received >= 5, "{q:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn do_not_disturb_answers_busy_and_counts_as_missed() {
+    let mut alice = Phone::start("alice", media(&["pcmu"])).await;
+    let mut bob = Phone::start("bob", media(&["pcmu"])).await;
+    bob.engine.set_do_not_disturb(true);
+    let call = alice.call(bob.uri("bob")).await;
+    let end = alice
+        .until(call, "ended", |i| i.phase == CallPhase::Ended)
+        .await;
+    assert_eq!(
+        (end.end_reason.as_deref(), end.end_status),
+        (Some("busy"), Some(486))
+    );
+    let missed = bob
+        .wait("the missed call", |e| match e {
+            Event::Call { info } if info.phase == CallPhase::Ended => Some(info.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        missed.end_reason.as_deref(),
+        Some("missed (Do Not Disturb)")
+    );
+    // and off again: calls ring
+    bob.engine.set_do_not_disturb(false);
+    alice.call(bob.uri("bob")).await;
+    bob.incoming().await;
+}

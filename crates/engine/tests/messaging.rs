@@ -1,6 +1,7 @@
 //! Chat between two engines through a real Kamailio: delivery with a receipt
 //! (and how long it takes), text kept as text, offline delivery through
-//! msilo once the recipient registers, and an unknown recipient failing.
+//! msilo once the recipient registers, an unknown recipient failing, and our
+//! presence published to Kamailio's presence server.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -72,7 +73,7 @@ async fn status(rx: &mut Receiver<Event>, id: &str, want: &str) -> Option<String
 async fn delivered_with_a_receipt_and_kept_as_text() {
     let kam = Kamailio::start(KamailioOptions::default());
     let (a, mut arx, acc_a) = phone(&kam, "101").await;
-    let (_b, mut brx, _) = phone(&kam, "102").await;
+    let (b, mut brx, _) = phone(&kam, "102").await;
     let mut latencies = Vec::new();
     for i in 0..20 {
         let text = format!("hello <b>{i}</b> & 'quotes'");
@@ -85,6 +86,12 @@ async fn delivered_with_a_receipt_and_kept_as_text() {
         assert_eq!(got.message_id, sent.message_id);
         assert!(got.sender.contains("101@"), "{got:?}");
         status(&mut arx, &sent.message_id, "delivered").await;
+        if i == 19 {
+            // reading the conversation sends a read receipt back
+            let read = b.mark_read(got.conversation_id).await.unwrap();
+            assert_eq!(read, 20);
+            status(&mut arx, &sent.message_id, "read").await;
+        }
     }
     latencies.sort();
     let median = latencies[latencies.len() / 2];
@@ -133,4 +140,49 @@ async fn a_refused_message_fails_with_the_reason() {
         a.send_message(acc_a, "102", "   ").await.is_err(),
         "empty text refused"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_is_published_and_changes() {
+    let kam = Kamailio::start(KamailioOptions::default());
+    let (a, mut arx, _) = phone(&kam, "101").await;
+    let stored = |kam: &Kamailio| -> Vec<String> {
+        let db = rusqlite::Connection::open(kam.db_path()).unwrap();
+        let mut st = db
+            .prepare("SELECT body FROM presentity WHERE username = '101'")
+            .unwrap();
+        let rows: Vec<String> = st
+            .query_map([], |r| {
+                let b: Vec<u8> = r.get(0)?;
+                Ok(String::from_utf8_lossy(&b).into_owned())
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        rows
+    };
+    for (status, word, marker) in [
+        (handset_engine::Presence::Busy, "busy", "<rpid:busy/>"),
+        (
+            handset_engine::Presence::DoNotDisturb,
+            "dnd",
+            "do-not-disturb",
+        ),
+        (
+            handset_engine::Presence::Available,
+            "available",
+            "<basic>open</basic>",
+        ),
+    ] {
+        a.set_presence(status);
+        wait(&mut arx, word, |e| match e {
+            Event::PresencePublished { status, .. } if status == word => Some(()),
+            _ => None,
+        })
+        .await;
+        let bodies = stored(&kam);
+        // one publication, replaced in place through its entity tag
+        assert_eq!(bodies.len(), 1, "{bodies:?}");
+        assert!(bodies[0].contains(marker), "{word}: {}", bodies[0]);
+    }
 }

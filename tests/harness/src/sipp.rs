@@ -289,7 +289,17 @@ impl Sipp {
 
     /// Runs SIPp in the foreground until it exits (bounded by `opts.timeout` + 5 s).
     pub fn run(opts: SippOptions) -> SippRun {
-        Self::spawn(opts).wait()
+        // a free port picked for SIPp can be taken by another test before SIPp
+        // binds it; with no fixed port asked for, try again on a fresh one
+        let mut attempt = 0;
+        loop {
+            let run = Self::spawn(opts.clone()).wait();
+            attempt += 1;
+            let bind_failed = run.errors.contains("Unable to bind main socket");
+            if !bind_failed || opts.local_port.is_some() || attempt >= 3 {
+                return run;
+            }
+        }
     }
 
     /// Its local address (127.0.0.1:port).

@@ -511,6 +511,32 @@ impl Runtime {
         request: Request,
         source: Peer,
     ) {
+        if self.dnd {
+            // Do Not Disturb: busy for the caller (as PortSIP's *78 does), a
+            // missed call in our history
+            let from = request.from_header();
+            let info = CallInfo {
+                id,
+                account,
+                direction: CallDirection::Incoming,
+                phase: CallPhase::Ended,
+                remote_uri: from.as_ref().map(|f| f.uri.to_string()).unwrap_or_default(),
+                remote_name: from.and_then(|f| f.display),
+                held: false,
+                remote_held: false,
+                muted: false,
+                codec: None,
+                secure: false,
+                started_ms: unix_ms(),
+                answered_ms: None,
+                end_reason: Some("missed (Do Not Disturb)".into()),
+                end_status: Some(486),
+            };
+            self.ua.with_call(now, id, |c, _| c.decline(486));
+            info!(call = id, "Do Not Disturb: declined with 486");
+            self.emit(Event::Call { info });
+            return;
+        }
         let offer = if request.body.is_empty() {
             None
         } else {
