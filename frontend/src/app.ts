@@ -8,7 +8,7 @@ import { t } from "./strings";
 import { currentCall, TABS, type AppState, type AppStore, type Tab } from "./state";
 import { registrationText } from "./ui/widgets";
 import { keypadScreen } from "./screens/keypad";
-import { callsScreen } from "./screens/calls";
+import { callsScreen, newCallDialog } from "./screens/calls";
 import { contactsScreen } from "./screens/contacts";
 import { messagesScreen, chatScreen, meetingsScreen } from "./screens/placeholders";
 import { settingsScreen } from "./screens/settings";
@@ -182,6 +182,25 @@ export function renderApp(root: HTMLElement, store: AppStore): () => void {
       },
     ),
     () => panel?.dispose(),
+  );
+
+  // a tel:/sip:/callto: link fills New Call; calling stays the user's choice
+  let linkDialog: { close(): void } | null = null;
+  cleanups.push(
+    store.watch(
+      (s) => s.dialRequest,
+      (req) => {
+        if (!req) return;
+        const open = document.querySelector<HTMLInputElement>('[data-testid="new-call-dialog"] [data-testid="new-call-input"]');
+        if (open) {
+          open.value = req.target;
+          open.focus();
+        } else {
+          linkDialog = newCallDialog(store, () => (linkDialog = null), req.target);
+        }
+      },
+    ),
+    () => linkDialog?.close(),
   );
 
   const footer = h("footer", { class: "footer", "data-testid": "footer" });

@@ -3,7 +3,7 @@
 // are taken as the engine reports them.
 
 import * as api from "./api/commands";
-import { onEngineEvent } from "./api/events";
+import { onDialRequest, onEngineEvent, onPresenceChanged } from "./api/events";
 import type { CallInfo } from "./api/generated/CallInfo";
 import type { CallQuality } from "./api/generated/CallQuality";
 import type { Event as EngineEvent } from "./api/generated/Event";
@@ -45,6 +45,8 @@ export interface AppState {
   quality: Record<number, CallQuality>;
   /** Last media problem per call, in words. */
   mediaProblems: Record<number, string>;
+  /** A link asked to call this: New Call opens filled with it (the user confirms). */
+  dialRequest: { seq: number; target: string } | null;
   /** Bumped when a call ends, so the history reloads. */
   historyVersion: number;
   notice: Notice | null;
@@ -67,6 +69,7 @@ export function initialState(): AppState {
     registrations: {},
     quality: {},
     mediaProblems: {},
+    dialRequest: null,
     historyVersion: 0,
     notice: null,
   };
@@ -219,9 +222,24 @@ export async function refreshProfile(store: AppStore): Promise<void> {
  * Connects the store to the shell: listens to engine events first (so none
  * is lost), then loads what is already there.
  */
+let dialSeq = 0;
+/** Offers `target` in New Call (from a tel:/sip:/callto: link). */
+export function requestDial(store: AppStore, target: string): void {
+  store.set({ dialRequest: { seq: ++dialSeq, target } });
+}
+
 export async function connect(store: AppStore): Promise<() => void> {
-  const unlisten = await onEngineEvent((ev) => store.update((s) => applyEvent(s, ev)));
+  const unlisten = await Promise.all([
+    onEngineEvent((ev) => store.update((s) => applyEvent(s, ev))),
+    onDialRequest((target) => requestDial(store, target)),
+    onPresenceChanged(() => void refreshProfile(store)),
+  ]);
   await Promise.all([
+    // a link the app was started with, before the UI listened
+    api.takePendingDial().then(
+      (target) => target && requestDial(store, target),
+      (e) => reportError(store, e),
+    ),
     api.listCalls().then(
       (list) =>
         store.update((s) => {
@@ -253,5 +271,5 @@ export async function connect(store: AppStore): Promise<() => void> {
       () => store.set({ version: null }),
     ),
   ]);
-  return unlisten;
+  return () => unlisten.forEach((u) => u());
 }

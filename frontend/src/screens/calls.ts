@@ -42,8 +42,10 @@ function row(store: AppStore, r: CallRecord): HTMLElement {
   );
 }
 
-export function newCallDialog(store: AppStore, onClose: () => void = () => {}): Modal {
+/** The New Call dialog, optionally filled with a target to confirm. */
+export function newCallDialog(store: AppStore, onClose: () => void = () => {}, initial = ""): Modal {
   const input = h("input", {
+    value: initial,
     type: "text",
     inputmode: "tel",
     autocomplete: "off",
