@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { renderApp } from "./app";
 import { connect, createStore, flagParkedCall } from "./state";
-import { byTestId, FakeShell, profile, settle, teardown } from "./test/shell";
+import { account, byTestId, FakeShell, profile, settings, settle, teardown } from "./test/shell";
 
 afterEach(teardown);
 
@@ -55,6 +55,32 @@ describe("app shell", () => {
     await shell.emit({ type: "registration", account: 1, info: { state: "retrying", expires: null, contact: null, server: null, reason: "408 Request Timeout", retryInMs: 30000 } });
     await settle();
     expect(byTestId(root, "registration-status").textContent).toBe("Retrying · 408 Request Timeout · next try in 30 s");
+  });
+
+  it("a press outside the Quick Menu closes it; a press inside does not", async () => {
+    const { root, store } = setup();
+    await connect(store);
+    byTestId(root, "profile").click();
+    byTestId(root, "qm-name").dispatchEvent(new MouseEvent("mousedown", { bubbles: true }));
+    expect(store.get().quickMenuOpen).toBe(true);
+    byTestId(root, "footer").dispatchEvent(new MouseEvent("mousedown", { bubbles: true }));
+    expect(store.get().quickMenuOpen).toBe(false);
+    expect(byTestId(root, "quick-menu").hidden).toBe(true);
+  });
+
+  it("shows no registration state for an account that does not register (the local one)", async () => {
+    const { root, store } = setup({
+      list_accounts: () => [account(5, { user: "echo", domain: "127.0.0.1", register: false }, { local: true })],
+      get_profile: () => profile({ accountId: 5, extension: "echo" }),
+    });
+    await connect(store);
+    expect(byTestId(root, "registration-status").textContent).toBe("");
+  });
+
+  it("applies the saved language to the document", async () => {
+    const { store } = setup({ get_settings: () => settings({ language: "en" }) });
+    await connect(store);
+    expect(document.documentElement.lang).toBe("en");
   });
 
   it("renders profile text as text, never as markup", async () => {

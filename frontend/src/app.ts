@@ -8,7 +8,7 @@ import { t } from "./strings";
 import { currentCall, TABS, type AppState, type AppStore, type Tab } from "./state";
 import { registrationText } from "./ui/widgets";
 import { keypadScreen } from "./screens/keypad";
-import { callsScreen } from "./screens/calls";
+import { callsScreen, newCallDialog } from "./screens/calls";
 import { contactsScreen } from "./screens/contacts";
 import { messagesScreen, chatScreen, meetingsScreen } from "./screens/placeholders";
 import { settingsScreen } from "./screens/settings";
@@ -40,6 +40,7 @@ function nav(store: AppStore, cleanups: (() => void)[]): HTMLElement {
         "aria-controls": "screen",
         "data-tab": tab,
         "data-testid": `nav-${tab}`,
+        title: t.tabs[tab],
         onClick: () => store.set({ tab, page: "tab", quickMenuOpen: false, callHubOpen: false }),
       },
       h("span", { class: `nav-icon icon-${tab}`, "aria-hidden": "true" }),
@@ -86,7 +87,7 @@ function titleBar(store: AppStore, cleanups: (() => void)[]): HTMLElement {
   const initials = h("span", { class: "initials", "data-testid": "profile-initials" });
   const dot = h("span", { class: "presence-dot", "aria-hidden": "true" });
   avatar.append(initials, dot);
-  const title = h("h1", { class: "screen-title", "data-testid": "screen-title" });
+  const title = h("h1", { class: "screen-title", id: "screen-title", "data-testid": "screen-title" });
   const reg = h("span", { class: "reg-status", role: "status", "data-testid": "registration-status" });
   const hub = h(
     "button",
@@ -142,6 +143,8 @@ function titleBar(store: AppStore, cleanups: (() => void)[]): HTMLElement {
 function registrationLine(s: AppState): { text: string; state: string } {
   const id = s.profile?.accountId;
   if (id === null || id === undefined) return { text: s.profile ? t.noAccount : "", state: "none" };
+  // an account that does not register (the local one) has no state to show
+  if (s.accounts.find((a) => a.id === id)?.config.register === false) return { text: "", state: "none" };
   const info = s.registrations[id];
   return { text: registrationText(info), state: info?.state ?? "unregistered" };
 }
@@ -181,6 +184,25 @@ export function renderApp(root: HTMLElement, store: AppStore): () => void {
     () => panel?.dispose(),
   );
 
+  // a tel:/sip:/callto: link fills New Call; calling stays the user's choice
+  let linkDialog: { close(): void } | null = null;
+  cleanups.push(
+    store.watch(
+      (s) => s.dialRequest,
+      (req) => {
+        if (!req) return;
+        const open = document.querySelector<HTMLInputElement>('[data-testid="new-call-dialog"] [data-testid="new-call-input"]');
+        if (open) {
+          open.value = req.target;
+          open.focus();
+        } else {
+          linkDialog = newCallDialog(store, () => (linkDialog = null), req.target);
+        }
+      },
+    ),
+    () => linkDialog?.close(),
+  );
+
   const footer = h("footer", { class: "footer", "data-testid": "footer" });
   cleanups.push(store.watch((s) => s.version, (v) => text(footer, v ? t.version(v) : "")));
 
@@ -194,6 +216,16 @@ export function renderApp(root: HTMLElement, store: AppStore): () => void {
   };
   document.addEventListener("keydown", onKey);
   cleanups.push(() => document.removeEventListener("keydown", onKey));
+  // a press outside an open popover (and outside the button that opens it) closes it
+  const onPress = (e: MouseEvent) => {
+    const s = store.get();
+    if (!s.quickMenuOpen && !s.callHubOpen) return;
+    const target = e.target as Node;
+    const inside = [views[0].el, views[1].el, root.querySelector("[data-testid=profile]"), root.querySelector("[data-testid=callhub]")].some((n) => n?.contains(target));
+    if (!inside) store.set({ quickMenuOpen: false, callHubOpen: false });
+  };
+  document.addEventListener("mousedown", onPress);
+  cleanups.push(() => document.removeEventListener("mousedown", onPress));
 
   const title = titleBar(store, cleanups);
   mount(

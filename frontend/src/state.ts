@@ -3,12 +3,12 @@
 // are taken as the engine reports them.
 
 import * as api from "./api/commands";
-import { onEngineEvent } from "./api/events";
+import { onDialRequest, onEngineEvent, onPresenceChanged } from "./api/events";
 import type { CallInfo } from "./api/generated/CallInfo";
 import type { CallQuality } from "./api/generated/CallQuality";
 import type { Event as EngineEvent } from "./api/generated/Event";
 import type { RegistrationInfo } from "./api/generated/RegistrationInfo";
-import type { Profile, Settings, Theme } from "./api/types";
+import type { AccountView, Profile, Settings, Theme } from "./api/types";
 import { Store } from "./ui/store";
 
 export const TABS = ["messages", "chat", "calls", "contacts", "keypad", "meetings"] as const;
@@ -32,6 +32,8 @@ export interface AppState {
   callHubFlash: boolean;
   version: string | null;
   profile: Profile | null;
+  /** The accounts as last listed (Settings refreshes them after changes). */
+  accounts: AccountView[];
   settings: Settings | null;
   /** Calls in progress (ended ones are dropped), by id. */
   calls: Record<number, CallInfo>;
@@ -43,6 +45,8 @@ export interface AppState {
   quality: Record<number, CallQuality>;
   /** Last media problem per call, in words. */
   mediaProblems: Record<number, string>;
+  /** A link asked to call this: New Call opens filled with it (the user confirms). */
+  dialRequest: { seq: number; target: string } | null;
   /** Bumped when a call ends, so the history reloads. */
   historyVersion: number;
   notice: Notice | null;
@@ -58,12 +62,14 @@ export function initialState(): AppState {
     callHubFlash: false,
     version: null,
     profile: null,
+    accounts: [],
     settings: null,
     calls: {},
     focusedCall: null,
     registrations: {},
     quality: {},
     mediaProblems: {},
+    dialRequest: null,
     historyVersion: 0,
     notice: null,
   };
@@ -178,6 +184,12 @@ export function applyTheme(theme: Theme): void {
   document.documentElement.dataset.theme = theme;
 }
 
+/** Applies the theme and the language of saved settings. */
+export function applySettings(s: Settings): void {
+  applyTheme(s.theme);
+  document.documentElement.lang = s.language;
+}
+
 /** Shows a failed command's message. */
 export function reportError(store: AppStore, e: unknown): void {
   store.set({ notice: notice("error", api.errorText(e)) });
@@ -193,6 +205,13 @@ export async function attempt<T>(store: AppStore, p: Promise<T>): Promise<T | un
   }
 }
 
+/** Reloads the account list (after edits in Settings). */
+export async function refreshAccounts(store: AppStore): Promise<AccountView[] | undefined> {
+  const accounts = await attempt(store, api.listAccounts());
+  if (accounts) store.set({ accounts });
+  return accounts;
+}
+
 /** Reloads the profile (after presence or Mute Calls changes, or account edits). */
 export async function refreshProfile(store: AppStore): Promise<void> {
   const profile = await attempt(store, api.getProfile());
@@ -203,9 +222,24 @@ export async function refreshProfile(store: AppStore): Promise<void> {
  * Connects the store to the shell: listens to engine events first (so none
  * is lost), then loads what is already there.
  */
+let dialSeq = 0;
+/** Offers `target` in New Call (from a tel:/sip:/callto: link). */
+export function requestDial(store: AppStore, target: string): void {
+  store.set({ dialRequest: { seq: ++dialSeq, target } });
+}
+
 export async function connect(store: AppStore): Promise<() => void> {
-  const unlisten = await onEngineEvent((ev) => store.update((s) => applyEvent(s, ev)));
+  const unlisten = await Promise.all([
+    onEngineEvent((ev) => store.update((s) => applyEvent(s, ev))),
+    onDialRequest((target) => requestDial(store, target)),
+    onPresenceChanged(() => void refreshProfile(store)),
+  ]);
   await Promise.all([
+    // a link the app was started with, before the UI listened
+    api.takePendingDial().then(
+      (target) => target && requestDial(store, target),
+      (e) => reportError(store, e),
+    ),
     api.listCalls().then(
       (list) =>
         store.update((s) => {
@@ -220,14 +254,14 @@ export async function connect(store: AppStore): Promise<() => void> {
         store.update((s) => {
           const registrations = { ...s.registrations };
           for (const a of accounts) if (a.registration && !registrations[a.id]) registrations[a.id] = a.registration;
-          return { registrations };
+          return { registrations, accounts };
         }),
       (e) => reportError(store, e),
     ),
     refreshProfile(store),
     api.getSettings().then(
       (settings) => {
-        applyTheme(settings.theme);
+        applySettings(settings);
         store.set({ settings });
       },
       (e) => reportError(store, e),
@@ -237,5 +271,5 @@ export async function connect(store: AppStore): Promise<() => void> {
       () => store.set({ version: null }),
     ),
   ]);
-  return unlisten;
+  return () => unlisten.forEach((u) => u());
 }

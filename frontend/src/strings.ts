@@ -52,6 +52,7 @@ export const en = {
 
   keypad: {
     display: "Number or feature access code",
+    placeholder: "Enter a number",
     backspace: "Delete last digit",
     call: "Call",
     hangup: "End call",
@@ -150,6 +151,8 @@ export const en = {
     loss: "Loss",
     jitter: "Jitter",
     mos: "MOS",
+    percent: (n: string) => `${n} %`,
+    millis: (n: number) => `${n} ms`,
     level: { good: "Good", fair: "Fair", poor: "Poor" },
     otherCalls: "Other calls",
     switchTo: (who: string) => `Switch to ${who}`,
@@ -175,6 +178,7 @@ export const en = {
 
   incoming: {
     title: "Incoming call",
+    announce: (who: string) => `Incoming call from ${who}.`,
     answer: "Answer",
     answerVideo: "Video",
     answerLabel: (who: string) => `Answer ${who} with audio`,

@@ -66,6 +66,10 @@ export const saveSettings = (settings: Settings) => invoke<void>("save_settings"
 export const listAudioDevices = () => invoke<AudioDevices>("list_audio_devices");
 export const playTestTone = (device: string | null) => invoke<void>("play_test_tone", { device });
 
+// links
+/** A link the app was started with, once (null when none or already taken). */
+export const takePendingDial = () => invoke<string | null>("take_pending_dial");
+
 /** The message of a rejected command (the shell rejects with a sentence). */
 export function errorText(e: unknown): string {
   if (typeof e === "string") return e;

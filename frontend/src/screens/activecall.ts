@@ -219,8 +219,8 @@ export function callPanel(store: AppStore, id: number): View {
     quality.dataset.level = level;
     text(qLevel, t.call.level[level]);
     text(qCodec, q.codec);
-    text(qLoss, `${q.lossPercent.toFixed(1)} %`);
-    text(qJitter, `${Math.round(q.jitterMs)} ms`);
+    text(qLoss, t.call.percent(q.lossPercent.toFixed(1)));
+    text(qJitter, t.call.millis(Math.round(q.jitterMs)));
     text(qMos, q.mos.toFixed(1));
   }
 

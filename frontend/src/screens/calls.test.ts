@@ -117,6 +117,18 @@ describe("Calls", () => {
     expect(shell.calls("place_call")).toEqual([{ target: "1005", account: null }]);
   });
 
+  it("New Call keeps Tab inside the dialog", async () => {
+    const { root } = await startApp({}, "calls");
+    byTestId(root, "new-call").click();
+    const dialog = byTestId(document.body, "new-call-dialog");
+    const focusables = [...dialog.querySelectorAll<HTMLElement>("button, input")];
+    focusables[focusables.length - 1].focus();
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Tab", bubbles: true, cancelable: true }));
+    expect(document.activeElement).toBe(focusables[0]);
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Tab", shiftKey: true, bubbles: true, cancelable: true }));
+    expect(document.activeElement).toBe(focusables[focusables.length - 1]);
+  });
+
   it("New Call closes on Escape without calling", async () => {
     const { root, shell } = await startApp({}, "calls");
     byTestId(root, "new-call").click();

@@ -36,14 +36,16 @@ function row(store: AppStore, r: CallRecord): HTMLElement {
         h("span", { class: "sub" }, r.remoteName ? r.remoteUri : t.calls.direction[r.direction]),
       ),
       h("span", { class: "outcome" }, t.calls.outcome[r.outcome]),
-      h("time", { class: "when", datetime: when.toISOString() }, when.toLocaleString()),
+      h("time", { class: "when", datetime: when.toISOString() }, when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })),
       h("span", { class: "duration" }, r.outcome === "answered" ? clock(r.durationS) : ""),
     ),
   );
 }
 
-export function newCallDialog(store: AppStore, onClose: () => void = () => {}): Modal {
+/** The New Call dialog, optionally filled with a target to confirm. */
+export function newCallDialog(store: AppStore, onClose: () => void = () => {}, initial = ""): Modal {
   const input = h("input", {
+    value: initial,
     type: "text",
     inputmode: "tel",
     autocomplete: "off",

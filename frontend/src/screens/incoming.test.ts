@@ -13,7 +13,10 @@ describe("incoming call", () => {
     expect(card.getAttribute("role")).toBe("alertdialog");
     expect(byTestId(card, "incoming-caller").textContent).toBe("Bob");
     expect(byTestId(card, "incoming-uri").textContent).toBe("sip:1002@pbx.example.com");
-    expect(document.activeElement).toBe(byTestId(card, "incoming-answer-audio"));
+    // announced, but the focus stays where the user was typing
+    expect(byTestId(root, "incoming-announce").textContent).toBe("Incoming call from Bob.");
+    expect(byTestId(root, "incoming-announce").getAttribute("role")).toBe("status");
+    expect(document.activeElement).not.toBe(byTestId(card, "incoming-answer-audio"));
     byTestId(card, "incoming-answer-audio").click();
     await settle();
     expect(shell.calls("answer_call")).toEqual([{ call: 7, video: false }]);

@@ -51,15 +51,18 @@ function card(store: AppStore, c: CallInfo): HTMLElement {
 
 export function incomingLayer(store: AppStore): View {
   const el = h("div", { class: "incoming-layer", "data-testid": "incoming-layer" });
+  // announced without taking the focus: a key pressed while typing elsewhere must not answer
+  const announce = h("div", { class: "sr-only", role: "status", "data-testid": "incoming-announce" });
   const stop = store.watch(
     (s) => incomingCalls(s),
     (calls, prev) => {
       el.classList.toggle("open", calls.length > 0);
       mount(el, ...calls.map((c) => card(store, c)));
-      // a new ringing call takes the focus to its Answer button
-      if (calls.length > (prev?.length ?? 0)) el.querySelector<HTMLElement>(`[data-call="${calls[calls.length - 1].id}"] .answer`)?.focus();
+      const known = new Set((prev ?? []).map((c) => c.id));
+      const fresh = calls.filter((c) => !known.has(c.id));
+      announce.textContent = fresh.length ? fresh.map((c) => t.incoming.announce(remoteLabel(c))).join(" ") : "";
     },
     shallowEqual,
   );
-  return { el, dispose: stop };
+  return { el: h("div", {}, el, announce), dispose: stop };
 }

@@ -52,7 +52,7 @@ export function keypadScreen(store: AppStore): View {
     inputmode: "tel",
     autocomplete: "off",
     "aria-label": t.keypad.display,
-    placeholder: t.keypad.display,
+    placeholder: t.keypad.placeholder,
     "data-testid": "keypad-input",
     onKeydown: (e) => {
       if (e.key === "Enter") {

@@ -5,7 +5,7 @@ import * as api from "../api/commands";
 import type { AccountConfig } from "../api/generated/AccountConfig";
 import type { TransportChoice } from "../api/generated/TransportChoice";
 import type { AccountView, AudioDevice, Settings, Theme } from "../api/types";
-import { applyTheme, attempt, refreshProfile, reportError, type AppStore } from "../state";
+import { applySettings, applyTheme, attempt, refreshAccounts, refreshProfile, reportError, type AppStore } from "../state";
 import { t } from "../strings";
 import { h, mount, text, type View } from "../ui/dom";
 import { checkbox, field, registrationText, section, uid } from "../ui/widgets";
@@ -31,7 +31,7 @@ function accountsSection(store: AppStore): View {
   let alive = true;
 
   async function load() {
-    const r = await attempt(store, api.listAccounts());
+    const r = await refreshAccounts(store);
     if (!alive || !r) return;
     accounts = r;
     draw();
@@ -189,7 +189,7 @@ function preferences(store: AppStore, initial: Settings): View {
   const s: Settings = structuredClone(initial);
   const status = h("p", { class: "form-status", role: "status", "data-testid": "settings-status" });
   const error = h("p", { class: "form-error", role: "alert", "data-testid": "settings-error" });
-  let saved = initial.theme;
+  let saved = initial;
 
   // audio
   const deviceSelect = (testid: string, current: string | null, set: (v: string | null) => void) => {
@@ -311,7 +311,8 @@ function preferences(store: AppStore, initial: Settings): View {
         try {
           const copy = structuredClone(s);
           await api.saveSettings(copy);
-          saved = copy.theme;
+          saved = copy;
+          applySettings(copy);
           store.set({ settings: copy });
           text(status, t.saved);
         } catch (err) {
@@ -352,7 +353,7 @@ function preferences(store: AppStore, initial: Settings): View {
     dispose: () => {
       alive = false;
       // a theme tried but not saved goes back
-      applyTheme(saved);
+      applySettings(saved);
     },
   };
 }

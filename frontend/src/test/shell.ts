@@ -142,6 +142,7 @@ function defaults(): Record<string, Handler> {
     save_settings: () => null,
     list_audio_devices: () => devices,
     play_test_tone: () => null,
+    take_pending_dial: () => null,
   };
 }
 
@@ -175,6 +176,11 @@ export class FakeShell {
   /** The arguments of every call of `cmd`, in order. */
   calls(cmd: string): Record<string, unknown>[] {
     return this.log.filter((i) => i.cmd === cmd).map((i) => i.args);
+  }
+
+  /** Emits any other event of the shell (`dial-request`, `presence-changed`). */
+  async emitRaw(event: string, payload: unknown): Promise<void> {
+    await emit(event, payload);
   }
 
   /** Emits an engine event the way the Rust side does. */
