@@ -100,6 +100,17 @@ test("a tel: link opened while the app runs reaches the running app, ready to ca
     if (!target) await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(target, "+1-555-010-2030");
+  // the UI opened New Call with the number filled in, ready to call
+  const input = await s.find("[data-testid=new-call-input]", 5000);
+  const value = await s.executeAsync("arguments[arguments.length - 1](arguments[0].value)", [
+    { "element-6066-11e4-a52e-4f735466cecf": input.id },
+  ]);
+  assert.equal(value, "+1-555-010-2030");
+  await input.type("\uE00C"); // Escape closes the dialog
+  for (let i = 0; i < 30 && (await s.findAll("[data-testid=new-call-input]")).length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await s.findAll("[data-testid=new-call-input]")).length, 0, "Escape closed New Call");
 });
 
 test("Do Not Disturb set from the Quick Menu's command is kept", async () => {

@@ -107,7 +107,18 @@ export class Element {
   }
 
   async click() {
-    return this.session.cmd("POST", `/element/${this.id}/click`, {});
+    try {
+      return await this.session.cmd("POST", `/element/${this.id}/click`, {});
+    } catch (e) {
+      if (!String(e).includes("intercepted")) throw e;
+      // something sticky (the footer, a header) covers it where WebKit
+      // scrolled it to: bring it to the middle of the view, as a user would
+      await this.session.executeAsync(
+        "arguments[0].scrollIntoView({ block: 'center' }); arguments[arguments.length - 1]();",
+        [{ [ELEMENT]: this.id }],
+      );
+      return this.session.cmd("POST", `/element/${this.id}/click`, {});
+    }
   }
 
   async attr(name) {
