@@ -45,12 +45,17 @@ fn audio_backend() -> Arc<dyn AudioBackend> {
         return Arc::new(NullBackend::new());
     }
     let cpal = handset_media::device::CpalBackend::new();
-    match cpal.output_devices() {
-        Ok(d) if !d.is_empty() => Arc::new(cpal),
-        _ => {
-            tracing::info!("no sound devices found: calls run without audio devices");
-            Arc::new(NullBackend::new())
-        }
+    // listing is not enough: ALSA lists a "default" that may not open (a
+    // headless machine); a call without sound is better than no call
+    let params = handset_media::device::StreamParams::new(48_000);
+    let opens = cpal.output_devices().is_ok_and(|d| !d.is_empty())
+        && cpal.open_playback(&params).is_ok()
+        && cpal.open_capture(&params).is_ok();
+    if opens {
+        Arc::new(cpal)
+    } else {
+        tracing::info!("no usable sound devices: calls run without audio devices");
+        Arc::new(NullBackend::new())
     }
 }
 

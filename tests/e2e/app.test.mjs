@@ -155,6 +155,7 @@ test("through the screens: dial from the Keypad, the in-call screen shows the ca
   }
   writeFileSync(join(SHOTS, "in-call.png"), await s.screenshot());
   assert.ok(codec, "the quality indicator names the codec");
+  assert.equal((await s.findAll("[data-testid=call-media-problem]")).length, 0, "audio started (without a sound card: silence)");
   await s.click("[data-testid=call-end]");
   for (let i = 0; i < 50; i++) {
     const panels = await s.findAll("[data-testid=call-panel]");
