@@ -29,6 +29,8 @@ export DISPLAY=":$DISPLAY_NUM"
 # the app keeps its data here, never in the user's own profile
 export XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config" HOME_FOR_TEST="$WORK"
 export WEBKIT_DISABLE_COMPOSITING_MODE=1
+# no sound card on a CI machine: calls run on the null audio backend (silence)
+export HANDSET_AUDIO=null
 # a session bus of its own, as a desktop session has: single-instance hand-over,
 # notifications and the keyring talk over it
 DBUS_INFO=$(dbus-daemon --session --fork --print-address=1 --print-pid=1)

@@ -75,8 +75,16 @@ export class Session {
   }
 
   async findAll(css) {
-    const els = await this.cmd("POST", "/elements", { using: "css selector", value: css });
-    return els.map((e) => new Element(this, e[ELEMENT]));
+    // WebKitWebDriver reports "stale" when the UI re-renders mid-search: ask again
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const els = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+        return els.map((e) => new Element(this, e[ELEMENT]));
+      } catch (e) {
+        if (attempt >= 5 || !String(e).includes("stale")) throw e;
+        await sleep(50);
+      }
+    }
   }
 
   /**
