@@ -286,7 +286,7 @@ class HandsetClient:
     def caller(self, run_dir, codec, source, uri, duration, user="a", record=True, extra=()):
         rec = Path(run_dir) / f"handset-{user}-rec.wav" if record else None
         argv = [self.binary, "call", uri, "--user", user, "--bind", "127.0.0.1:0",
-                "--duration", str(duration), "--json"] + self._common(codec)
+                "--duration", str(duration)] + self._common(codec)
         if source:
             argv += ["--play", str(source)]
         if rec:
