@@ -49,6 +49,8 @@ export interface AppState {
   dialRequest: { seq: number; target: string } | null;
   /** Bumped when a call ends, so the history reloads. */
   historyVersion: number;
+  /** Bumped when a message arrives or changes state, so chat views reload. */
+  messagesVersion: number;
   notice: Notice | null;
 }
 
@@ -71,6 +73,7 @@ export function initialState(): AppState {
     mediaProblems: {},
     dialRequest: null,
     historyVersion: 0,
+    messagesVersion: 0,
     notice: null,
   };
 }
@@ -165,6 +168,9 @@ export function applyEvent(s: AppState, ev: EngineEvent): Partial<AppState> {
       };
     case "transportError":
       return { notice: notice("error", `${ev.target}: ${ev.reason}`) };
+    case "messageReceived":
+    case "messageStatus":
+      return { messagesVersion: s.messagesVersion + 1 };
     case "dtmf":
     case "malformedInput":
       // diagnostics; nothing on screen changes

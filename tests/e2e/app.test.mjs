@@ -174,3 +174,24 @@ test("through the screens: dial from the Keypad, the in-call screen shows the ca
   }
   assert.ok(rows.length >= 1, "the call is in the history list");
 });
+
+test("through the Chat screen: start a conversation, send, see the bubble go out", async () => {
+  await s.click("[data-tab=chat]");
+  await s.click("[data-testid=chat-plus]");
+  await s.click("[data-testid=chat-create-message]");
+  await (await s.find("[data-testid=chat-to]")).type("echo-chat");
+  await s.click("[data-testid=chat-to-go]");
+  await (await s.find("[data-testid=chat-input]")).type("from the screen <i>");
+  await s.click("[data-testid=chat-send]");
+  let text = "";
+  for (let i = 0; i < 50 && text !== "from the screen <i>"; i++) {
+    try {
+      text = await s.textOf("[data-testid=chat-thread] .bubble.out [data-testid=chat-message-text]", 500);
+    } catch {
+      text = "";
+    }
+    if (text !== "from the screen <i>") await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(text, "from the screen <i>", "the bubble shows the text as written");
+  writeFileSync(join(SHOTS, "chat-thread.png"), await s.screenshot());
+});

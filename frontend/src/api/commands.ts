@@ -5,12 +5,14 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AccountConfig } from "./generated/AccountConfig";
 import type { CallInfo } from "./generated/CallInfo";
+import type { ChatMessage } from "./generated/ChatMessage";
 import type {
   AccountView,
   AppInfo,
   AudioDevices,
   CallRecord,
   Contact,
+  Conversation,
   ContactTab,
   HistoryFilter,
   Presence,
@@ -65,6 +67,16 @@ export const getSettings = () => invoke<Settings>("get_settings");
 export const saveSettings = (settings: Settings) => invoke<void>("save_settings", { settings });
 export const listAudioDevices = () => invoke<AudioDevices>("list_audio_devices");
 export const playTestTone = (device: string | null) => invoke<void>("play_test_tone", { device });
+
+// chat
+export const listConversations = (channel: string | null) =>
+  invoke<Conversation[]>("list_conversations", { channel });
+export const listMessages = (conversation: number, before: number | null, limit: number) =>
+  invoke<ChatMessage[]>("list_messages", { conversation, before, limit });
+/** Sends a chat message; it is stored before this resolves and retried until sent. */
+export const sendMessage = (to: string, text: string, account: number | null = null) =>
+  invoke<ChatMessage>("send_message", { to, text, account });
+export const markRead = (conversation: number) => invoke<number>("mark_read", { conversation });
 
 // links
 /** A link the app was started with, once (null when none or already taken). */

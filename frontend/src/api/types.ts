@@ -91,3 +91,15 @@ export interface AudioDevices {
   inputs: AudioDevice[];
   outputs: AudioDevice[];
 }
+
+/** A conversation as `list_conversations` returns it. */
+export interface Conversation {
+  id: number;
+  channel: string;
+  kind: string;
+  peer: string | null;
+  title: string | null;
+  lastActivityMs: number;
+  unread: number;
+  lastMessage: string | null;
+}

@@ -1,7 +1,7 @@
 // Messages, Chat and Meetings: laid out as in the guide, with honest empty
 // states until the messaging and meetings commands exist.
 
-import { notice, type AppStore } from "../state";
+import type { AppStore } from "../state";
 import { t } from "../strings";
 import { h, mount, text, type View } from "../ui/dom";
 import { field, uid } from "../ui/widgets";
@@ -35,55 +35,6 @@ export function messagesScreen(_store: AppStore): View {
   }
   show(current);
   const el = h("div", { class: "messages-screen" }, h("div", { class: "segmented", role: "tablist", "aria-label": t.messages.sectionsLabel }, ...tabs), body);
-  return { el, dispose: () => {} };
-}
-
-/** The chat list with the + menu (Create a message, Create a group). */
-export function chatScreen(store: AppStore): View {
-  const menuId = uid("chatmenu");
-  const plus = h("button", {
-    type: "button",
-    class: "icon-button plus",
-    "aria-label": t.chat.plus,
-    title: t.chat.plus,
-    "aria-haspopup": "menu",
-    "aria-expanded": "false",
-    "aria-controls": menuId,
-    "data-testid": "chat-plus",
-    onClick: () => setOpen(menu.hidden),
-  }, "+");
-  const item = (label: string, testid: string) =>
-    h(
-      "button",
-      {
-        type: "button",
-        role: "menuitem",
-        "data-testid": testid,
-        onClick: () => {
-          setOpen(false);
-          store.set({ notice: notice("info", t.chat.notYet) });
-        },
-      },
-      label,
-    );
-  const menu = h("div", { class: "menu", role: "menu", id: menuId, hidden: true, "data-testid": "chat-menu" }, item(t.chat.createMessage, "chat-create-message"), item(t.chat.createGroup, "chat-create-group"));
-  function setOpen(open: boolean) {
-    menu.hidden = !open;
-    plus.setAttribute("aria-expanded", String(open));
-    if (open) menu.querySelector<HTMLElement>("[role=menuitem]")?.focus();
-  }
-  menu.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") {
-      setOpen(false);
-      plus.focus();
-    }
-  });
-  const el = h(
-    "div",
-    { class: "chat-screen" },
-    h("div", { class: "toolbar" }, h("span", { class: "spacer" }), h("div", { class: "menu-anchor" }, plus, menu)),
-    h("ul", { class: "chat-list", role: "list", "aria-label": t.tabs.chat, "data-testid": "chat-list" }, h("li", { class: "empty" }, t.chat.empty)),
-  );
   return { el, dispose: () => {} };
 }
 

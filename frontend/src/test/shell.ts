@@ -143,6 +143,10 @@ function defaults(): Record<string, Handler> {
     list_audio_devices: () => devices,
     play_test_tone: () => null,
     take_pending_dial: () => null,
+    list_conversations: () => [],
+    list_messages: () => [],
+    send_message: () => ({ id: 1, conversationId: 1, messageId: "m1", direction: "out", sender: "sip:101@pbx", body: "", createdMs: 0, status: "pending" }),
+    mark_read: () => 0,
   };
 }
 

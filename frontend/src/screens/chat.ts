@@ -1,0 +1,188 @@
+// The Chat tab: conversations on the left (latest activity first, unread
+// counts), the selected conversation's messages on the right, a composer, and
+// the + menu to start one. Message text is always set as text, never HTML.
+
+import * as api from "../api/commands";
+import type { ChatMessage } from "../api/generated/ChatMessage";
+import type { Conversation } from "../api/types";
+import { attempt, notice, type AppStore } from "../state";
+import { t } from "../strings";
+import { h, mount, type View } from "../ui/dom";
+import { uid } from "../ui/widgets";
+
+function peerLabel(c: Conversation): string {
+  return c.title ?? (c.peer ?? "").replace(/^sips?:/, "");
+}
+
+function bubble(m: ChatMessage): HTMLElement {
+  const out = m.direction === "out";
+  return h(
+    "li",
+    { class: out ? "bubble out" : "bubble in", "data-testid": `chat-message-${m.id}` },
+    h("p", { class: "bubble-text", "data-testid": "chat-message-text" }, m.body),
+    h("span", { class: "bubble-meta" }, new Date(m.createdMs).toLocaleTimeString(), out ? ` · ${t.chat.status[m.status as keyof typeof t.chat.status] ?? m.status}` : ""),
+  );
+}
+
+/** The chat list with the + menu (Create a message, Create a group). */
+export function chatScreen(store: AppStore): View {
+  let selected: { id: number | null; peer: string } | null = null;
+  const list = h("ul", { class: "chat-list", role: "list", "aria-label": t.tabs.chat, "data-testid": "chat-list" });
+  const thread = h("ul", { class: "chat-thread", role: "log", "aria-live": "polite", "data-testid": "chat-thread" });
+  const title = h("h2", { class: "chat-title", "data-testid": "chat-title" });
+  const input = h("input", { type: "text", autocomplete: "off", "aria-label": t.chat.write, placeholder: t.chat.write, "data-testid": "chat-input" });
+  const composer = h(
+    "form",
+    {
+      class: "chat-composer",
+      "data-testid": "chat-composer",
+      onSubmit: (e) => {
+        e.preventDefault();
+        void send();
+      },
+    },
+    input,
+    h("button", { type: "submit", class: "primary", "data-testid": "chat-send" }, t.chat.send),
+  );
+  const right = h("section", { class: "chat-pane", "aria-label": t.chat.conversation }, title, thread, composer);
+
+  async function loadList() {
+    const convs = (await attempt(store, api.listConversations("messages"))) ?? [];
+    if (convs.length === 0) {
+      mount(list, h("li", { class: "empty" }, t.chat.empty));
+      return;
+    }
+    mount(
+      list,
+      ...convs.map((c) =>
+        h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: selected?.id === c.id ? "chat-item active" : "chat-item",
+              "data-testid": `chat-conversation-${c.id}`,
+              onClick: () => void open(c.id, c.peer ?? ""),
+            },
+            h("span", { class: "chat-peer" }, peerLabel(c)),
+            h("span", { class: "chat-last" }, c.lastMessage ?? ""),
+            c.unread > 0 ? h("span", { class: "badge", "data-testid": "chat-unread" }, String(c.unread)) : "",
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function loadThread() {
+    if (!selected) {
+      right.hidden = true;
+      return;
+    }
+    right.hidden = false;
+    title.textContent = selected.peer.replace(/^sips?:/, "");
+    if (selected.id === null) {
+      mount(thread, h("li", { class: "empty" }, t.chat.first));
+      return;
+    }
+    const msgs = (await attempt(store, api.listMessages(selected.id, null, 200))) ?? [];
+    mount(thread, ...msgs.map(bubble));
+  }
+
+  async function open(id: number | null, peer: string) {
+    selected = { id, peer };
+    await loadThread();
+    if (id !== null) {
+      await attempt(store, api.markRead(id));
+    }
+    await loadList();
+    input.focus();
+  }
+
+  async function send() {
+    const text = input.value;
+    if (!selected || !text.trim()) return;
+    const m = await attempt(store, api.sendMessage(selected.peer, text, null));
+    if (!m) return;
+    input.value = "";
+    selected = { id: m.conversationId, peer: selected.peer };
+    await loadThread();
+    await loadList();
+  }
+
+  // + menu: Create a message asks for a recipient; groups come later
+  const menuId = uid("chatmenu");
+  const plus = h(
+    "button",
+    {
+      type: "button",
+      class: "icon-button plus",
+      "aria-label": t.chat.plus,
+      title: t.chat.plus,
+      "aria-haspopup": "menu",
+      "aria-expanded": "false",
+      "aria-controls": menuId,
+      "data-testid": "chat-plus",
+      onClick: () => setOpen(menu.hidden),
+    },
+    "+",
+  );
+  const to = h("input", { type: "text", autocomplete: "off", "aria-label": t.chat.to, placeholder: t.chat.to, "data-testid": "chat-to" });
+  const newForm = h(
+    "form",
+    {
+      class: "form inline",
+      hidden: true,
+      "data-testid": "chat-new-form",
+      onSubmit: (e) => {
+        e.preventDefault();
+        const peer = to.value.trim();
+        if (!peer) return;
+        newForm.hidden = true;
+        to.value = "";
+        void open(null, peer);
+      },
+    },
+    to,
+    h("button", { type: "submit", class: "primary", "data-testid": "chat-to-go" }, t.chat.start),
+  );
+  const item = (label: string, testid: string, act: () => void) =>
+    h("button", { type: "button", role: "menuitem", "data-testid": testid, onClick: () => { setOpen(false); act(); } }, label);
+  const menu = h(
+    "div",
+    { class: "menu", role: "menu", id: menuId, hidden: true, "data-testid": "chat-menu" },
+    item(t.chat.createMessage, "chat-create-message", () => {
+      newForm.hidden = false;
+      to.focus();
+    }),
+    item(t.chat.createGroup, "chat-create-group", () => store.set({ notice: notice("info", t.chat.groupsNotYet) })),
+  );
+  function setOpen(open: boolean) {
+    menu.hidden = !open;
+    plus.setAttribute("aria-expanded", String(open));
+    if (open) menu.querySelector<HTMLElement>("[role=menuitem]")?.focus();
+  }
+  menu.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      setOpen(false);
+      plus.focus();
+    }
+  });
+
+  right.hidden = true;
+  const el = h(
+    "div",
+    { class: "chat-screen" },
+    h("div", { class: "toolbar" }, newForm, h("span", { class: "spacer" }), h("div", { class: "menu-anchor" }, plus, menu)),
+    h("div", { class: "chat-columns" }, list, right),
+  );
+  const stop = store.watch(
+    (s) => s.messagesVersion,
+    () => {
+      void loadList();
+      void loadThread();
+    },
+  );
+  return { el, dispose: stop };
+}
