@@ -246,6 +246,40 @@ impl AccountArgs {
         })
     }
 
+    /// [`AccountArgs::start_with_store`], then (when registering) waits for
+    /// the registration. Failures are printed; `Err` is the exit code.
+    pub async fn start_ready(
+        &self,
+        media: MediaSettings,
+        register: bool,
+        hold_others_on_answer: bool,
+        store: Option<std::sync::Arc<handset_store::Store>>,
+        printer: &super::calling::Printer,
+    ) -> Result<Started, i32> {
+        let mut started = self
+            .start_with_store(media, register, hold_others_on_answer, store)
+            .await
+            .map_err(|(code, e)| {
+                eprintln!("{e}");
+                code
+            })?;
+        if register {
+            let waited = super::calling::wait_registered(
+                &mut started.events,
+                started.account,
+                Duration::from_secs(self.timeout),
+                printer,
+            )
+            .await;
+            if let Err((code, e)) = waited {
+                eprintln!("{e}");
+                let _ = started.engine.shutdown().await;
+                return Err(code);
+            }
+        }
+        Ok(started)
+    }
+
     /// The account's domain as configured or implied.
     pub fn domain(&self) -> String {
         if let Some(d) = &self.domain {

@@ -8,7 +8,7 @@ use handset_engine::{Engine, Event};
 use tokio::sync::broadcast;
 
 use super::account::{AccountArgs, MediaArgs};
-use super::calling::{drive, wait_registered, Printer, ScriptArgs, EXIT_NOT_CONNECTED};
+use super::calling::{drive, Printer, ScriptArgs, EXIT_NOT_CONNECTED};
 
 /// Flags of `answer`.
 #[derive(Args, Debug)]
@@ -47,35 +47,20 @@ pub async fn run(args: AnswerArgs) -> i32 {
     };
     // a server taking many calls keeps them all live rather than holding them
     let hold_others = args.count == 1;
-    let started = match args
-        .account
-        .start(media, !args.no_register, hold_others)
-        .await
-    {
-        Ok(s) => s,
-        Err((code, e)) => {
-            eprintln!("{e}");
-            return code;
-        }
-    };
-    let engine = started.engine;
     let printer = Printer {
         json: args.script.json,
     };
+    let started = match args
+        .account
+        .start_ready(media, !args.no_register, hold_others, None, &printer)
+        .await
+    {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let engine = started.engine;
     let mut events = started.events;
     if !args.no_register {
-        if let Err((code, e)) = wait_registered(
-            &mut events,
-            started.account,
-            Duration::from_secs(args.account.timeout),
-            &printer,
-        )
-        .await
-        {
-            eprintln!("{e}");
-            let _ = engine.shutdown().await;
-            return code;
-        }
         if !printer.json {
             println!("registered {}", started.aor);
         }

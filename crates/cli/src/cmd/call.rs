@@ -7,7 +7,7 @@ use clap::Args;
 use handset_engine::{CallPhase, CallRequest, Event};
 
 use super::account::{AccountArgs, MediaArgs};
-use super::calling::{drive, wait_registered, Printer, ScriptArgs};
+use super::calling::{drive, Printer, ScriptArgs};
 
 /// Flags of `call`.
 #[derive(Args, Debug)]
@@ -38,32 +38,19 @@ pub async fn run(args: CallArgs) -> i32 {
             return 2;
         }
     };
-    let started = match args.account.start(media, !args.no_register, true).await {
-        Ok(s) => s,
-        Err((code, e)) => {
-            eprintln!("{e}");
-            return code;
-        }
-    };
-    let engine = started.engine;
     let printer = Printer {
         json: args.script.json,
     };
-    let mut events = started.events;
-    if !args.no_register {
-        if let Err((code, e)) = wait_registered(
-            &mut events,
-            started.account,
-            Duration::from_secs(args.account.timeout),
-            &printer,
-        )
+    let started = match args
+        .account
+        .start_ready(media, !args.no_register, true, None, &printer)
         .await
-        {
-            eprintln!("{e}");
-            let _ = engine.shutdown().await;
-            return code;
-        }
-    }
+    {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let engine = started.engine;
+    let mut events = started.events;
     let call = match engine
         .call(CallRequest {
             account: started.account,

@@ -11,7 +11,7 @@ use handset_store::Store;
 use tokio::time::Instant;
 
 use super::account::{AccountArgs, MediaArgs};
-use super::calling::{wait_registered, Printer};
+use super::calling::Printer;
 
 /// Flags of `chat`.
 #[derive(Args, Debug)]
@@ -61,37 +61,23 @@ pub async fn run(args: ChatArgs) -> i32 {
             return 1;
         }
     };
+    let printer = Printer { json: true };
     let started = match args
         .account
-        .start_with_store(
+        .start_ready(
             MediaArgs::default().settings().unwrap_or_default(),
             true,
             true,
             Some(store.clone()),
+            &printer,
         )
         .await
     {
         Ok(s) => s,
-        Err((code, e)) => {
-            eprintln!("{e}");
-            return code;
-        }
+        Err(code) => return code,
     };
     let engine = started.engine;
     let mut events = started.events;
-    let printer = Printer { json: true };
-    if let Err((code, e)) = wait_registered(
-        &mut events,
-        started.account,
-        Duration::from_secs(args.account.timeout),
-        &printer,
-    )
-    .await
-    {
-        eprintln!("{e}");
-        let _ = engine.shutdown().await;
-        return code;
-    }
     let deadline = (args.wait > 0).then(|| Instant::now() + Duration::from_secs(args.wait));
     let mut waiting: std::collections::HashSet<String> = Default::default();
     let mut want_received = 0u32;

@@ -202,23 +202,14 @@ impl Runtime {
             rtcp_port: socket.rtcp_port(),
         };
         let caps = self.cfg.media.caps(Direction::SendRecv);
-        let info = CallInfo {
-            id: 0,
-            account: Some(account),
-            direction: CallDirection::Outgoing,
-            phase: CallPhase::Dialing,
-            remote_uri: uri.to_string(),
-            remote_name: None,
-            held: false,
-            remote_held: false,
-            muted: false,
-            codec: None,
-            secure: false,
-            started_ms: unix_ms(),
-            answered_ms: None,
-            end_reason: None,
-            end_status: None,
-        };
+        let info = CallInfo::starting(
+            0,
+            Some(account),
+            CallDirection::Outgoing,
+            CallPhase::Dialing,
+            uri.to_string(),
+            None,
+        );
         let mut slot = CallSlot::new(info, caps);
         slot.local = Some(local);
         let origin = slot.next_origin();
@@ -515,23 +506,16 @@ impl Runtime {
             // Do Not Disturb: busy for the caller (as PortSIP's *78 does), a
             // missed call in our history
             let from = request.from_header();
-            let info = CallInfo {
+            let mut info = CallInfo::starting(
                 id,
                 account,
-                direction: CallDirection::Incoming,
-                phase: CallPhase::Ended,
-                remote_uri: from.as_ref().map(|f| f.uri.to_string()).unwrap_or_default(),
-                remote_name: from.and_then(|f| f.display),
-                held: false,
-                remote_held: false,
-                muted: false,
-                codec: None,
-                secure: false,
-                started_ms: unix_ms(),
-                answered_ms: None,
-                end_reason: Some("missed (Do Not Disturb)".into()),
-                end_status: Some(486),
-            };
+                CallDirection::Incoming,
+                CallPhase::Ended,
+                from.as_ref().map(|f| f.uri.to_string()).unwrap_or_default(),
+                from.and_then(|f| f.display),
+            );
+            info.end_reason = Some("missed (Do Not Disturb)".into());
+            info.end_status = Some(486);
             self.ua.with_call(now, id, |c, _| c.decline(486));
             info!(call = id, "Do Not Disturb: declined with 486");
             self.emit(Event::Call { info });
@@ -585,23 +569,14 @@ impl Runtime {
             }
         }
         let from = request.from_header();
-        let info = CallInfo {
+        let info = CallInfo::starting(
             id,
             account,
-            direction: CallDirection::Incoming,
-            phase: CallPhase::Incoming,
-            remote_uri: from.as_ref().map(|f| f.uri.to_string()).unwrap_or_default(),
-            remote_name: from.and_then(|f| f.display),
-            held: false,
-            remote_held: false,
-            muted: false,
-            codec: None,
-            secure: false,
-            started_ms: unix_ms(),
-            answered_ms: None,
-            end_reason: None,
-            end_status: None,
-        };
+            CallDirection::Incoming,
+            CallPhase::Incoming,
+            from.as_ref().map(|f| f.uri.to_string()).unwrap_or_default(),
+            from.and_then(|f| f.display),
+        );
         let mut slot = CallSlot::new(info.clone(), caps);
         slot.remote_offer = offer;
         self.calls.insert(id, slot);

@@ -94,6 +94,36 @@ pub struct CallInfo {
     pub end_status: Option<u16>,
 }
 
+impl CallInfo {
+    /// A call starting now, not yet held, muted or encrypted.
+    pub(crate) fn starting(
+        id: CallId,
+        account: Option<AccountId>,
+        direction: CallDirection,
+        phase: CallPhase,
+        remote_uri: String,
+        remote_name: Option<String>,
+    ) -> Self {
+        CallInfo {
+            id,
+            account,
+            direction,
+            phase,
+            remote_uri,
+            remote_name,
+            held: false,
+            remote_held: false,
+            muted: false,
+            codec: None,
+            secure: false,
+            started_ms: unix_ms(),
+            answered_ms: None,
+            end_reason: None,
+            end_status: None,
+        }
+    }
+}
+
 /// Live call-quality figures for the in-call indicator.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
