@@ -52,4 +52,26 @@ describe("Chat", () => {
     await settle();
     expect(byTestId(root, "notice-text").textContent).toBe("Group chats come in a later version.");
   });
+
+  it("the phone icon calls the conversation's peer", async () => {
+    const { root, shell } = await startApp({ list_conversations: () => [conv] }, "chat");
+    byTestId(root, "chat-conversation-7").click();
+    await settle();
+    const call = byTestId(root, "chat-call");
+    expect(call.getAttribute("aria-label")).toBe("Call 202@pbx.example.com");
+    call.click();
+    await settle();
+    expect(shell.calls("place_call")).toEqual([{ target: "sip:202@pbx.example.com", account: null }]);
+  });
+
+  it("a new chat with someone already talked to continues that conversation", async () => {
+    const { root, shell } = await startApp({ list_conversations: () => [conv] }, "chat");
+    byTestId(root, "chat-plus").click();
+    byTestId(root, "chat-create-message").click();
+    typeInto(byTestId<HTMLInputElement>(root, "chat-to"), "202");
+    byTestId<HTMLFormElement>(root, "chat-new-form").requestSubmit();
+    await settle();
+    expect(shell.calls("list_messages")[0]).toMatchObject({ conversation: 7 });
+    expect(shell.calls("mark_read")).toEqual([{ conversation: 7 }]);
+  });
 });

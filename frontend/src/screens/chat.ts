@@ -10,8 +10,16 @@ import { t } from "../strings";
 import { h, mount, type View } from "../ui/dom";
 import { uid } from "../ui/widgets";
 
-function peerLabel(c: Conversation): string {
+export function peerLabel(c: Conversation): string {
   return c.title ?? (c.peer ?? "").replace(/^sips?:/, "");
+}
+
+/** Whether a conversation's peer (`sip:202@pbx`) is who the user asked for (`202`, `sip:202@pbx`…). */
+export function samePeer(convPeer: string | null, target: string): boolean {
+  if (!convPeer) return false;
+  const a = convPeer.replace(/^sips?:/, "").toLowerCase();
+  const b = target.trim().replace(/^sips?:/, "").toLowerCase();
+  return a === b || (!b.includes("@") && a.split("@")[0] === b);
 }
 
 function bubble(m: ChatMessage): HTMLElement {
@@ -30,6 +38,19 @@ export function chatScreen(store: AppStore): View {
   const list = h("ul", { class: "chat-list", role: "list", "aria-label": t.tabs.chat, "data-testid": "chat-list" });
   const thread = h("ul", { class: "chat-thread", role: "log", "aria-live": "polite", "data-testid": "chat-thread" });
   const title = h("h2", { class: "chat-title", "data-testid": "chat-title" });
+  // as in the guide: the phone icon of a conversation calls its peer
+  const callPeer = h(
+    "button",
+    {
+      type: "button",
+      class: "icon-button call",
+      "data-testid": "chat-call",
+      onClick: () => {
+        if (selected) void attempt(store, api.placeCall(selected.peer, null));
+      },
+    },
+    h("span", { class: "icon-call", "aria-hidden": "true" }),
+  );
   const input = h("input", { type: "text", autocomplete: "off", "aria-label": t.chat.write, placeholder: t.chat.write, "data-testid": "chat-input" });
   const composer = h(
     "form",
@@ -44,7 +65,7 @@ export function chatScreen(store: AppStore): View {
     input,
     h("button", { type: "submit", class: "primary", "data-testid": "chat-send" }, t.chat.send),
   );
-  const right = h("section", { class: "chat-pane", "aria-label": t.chat.conversation }, title, thread, composer);
+  const right = h("section", { class: "chat-pane", "aria-label": t.chat.conversation }, h("div", { class: "chat-head" }, title, callPeer), thread, composer);
 
   async function loadList() {
     const convs = (await attempt(store, api.listConversations("messages"))) ?? [];
@@ -81,7 +102,10 @@ export function chatScreen(store: AppStore): View {
       return;
     }
     right.hidden = false;
-    title.textContent = selected.peer.replace(/^sips?:/, "");
+    const who = selected.peer.replace(/^sips?:/, "");
+    title.textContent = who;
+    callPeer.setAttribute("aria-label", t.chat.call(who));
+    callPeer.title = t.chat.call(who);
     if (selected.id === null) {
       mount(thread, h("li", { class: "empty" }, t.chat.first));
       return;
@@ -91,6 +115,14 @@ export function chatScreen(store: AppStore): View {
   }
 
   async function open(id: number | null, peer: string) {
+    if (id === null) {
+      // a conversation with this peer may exist already: continue it
+      const known = (await attempt(store, api.listConversations("messages")))?.find((c) => samePeer(c.peer, peer));
+      if (known) {
+        id = known.id;
+        peer = known.peer ?? peer;
+      }
+    }
     selected = { id, peer };
     await loadThread();
     if (id !== null) {
@@ -177,12 +209,23 @@ export function chatScreen(store: AppStore): View {
     h("div", { class: "toolbar" }, newForm, h("span", { class: "spacer" }), h("div", { class: "menu-anchor" }, plus, menu)),
     h("div", { class: "chat-columns" }, list, right),
   );
-  const stop = store.watch(
-    (s) => s.messagesVersion,
-    () => {
-      void loadList();
-      void loadThread();
-    },
-  );
-  return { el, dispose: stop };
+  const stops = [
+    store.watch(
+      (s) => s.messagesVersion,
+      () => {
+        void loadList();
+        void loadThread();
+      },
+    ),
+    // the Messages dashboard or a contact asked for a conversation (taken once)
+    store.watch(
+      (s) => s.chatRequest,
+      (req) => {
+        if (!req) return;
+        store.set({ chatRequest: null });
+        void open(req.conversation, req.peer);
+      },
+    ),
+  ];
+  return { el, dispose: () => stops.forEach((s) => s()) };
 }

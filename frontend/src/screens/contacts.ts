@@ -4,7 +4,7 @@
 
 import * as api from "../api/commands";
 import type { Contact, ContactKind, ContactTab, Phone } from "../api/types";
-import { attempt, reportError, notice, type AppStore } from "../state";
+import { attempt, openChat, reportError, type AppStore } from "../state";
 import { t } from "../strings";
 import { h, mount, text, type View } from "../ui/dom";
 import { field } from "../ui/widgets";
@@ -207,8 +207,13 @@ export function contactsScreen(store: AppStore): View {
           "button",
           {
             type: "button",
+            disabled: callTarget(c) === null,
             "data-testid": "contact-detail-message",
-            onClick: () => store.set({ notice: notice("info", t.contacts.messageLater) }),
+            // as in the guide: a contact's Message opens the chat with them
+            onClick: () => {
+              const target = callTarget(c);
+              if (target) openChat(store, target);
+            },
           },
           t.contacts.message,
         ),
