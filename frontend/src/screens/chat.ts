@@ -4,11 +4,25 @@
 
 import * as api from "../api/commands";
 import type { ChatMessage } from "../api/generated/ChatMessage";
-import type { Conversation } from "../api/types";
-import { attempt, notice, type AppStore } from "../state";
+import type { Conversation, SearchHit } from "../api/types";
+import { attempt, notice, reportError, type AppStore } from "../state";
 import { t } from "../strings";
 import { h, mount, type View } from "../ui/dom";
 import { uid } from "../ui/widgets";
+import { latest } from "./picker";
+
+export const SEARCH_LIMIT = 50;
+
+/** A search hit's text with its matches (between \u0001 and \u0002) marked, as text nodes. */
+export function highlighted(s: string): (Node | string)[] {
+  const out: (Node | string)[] = [];
+  for (const [i, part] of s.split(/[\u0001\u0002]/).entries()) {
+    if (!part) continue;
+    // split alternates: outside, match, outside, match…
+    out.push(i % 2 === 1 ? h("mark", {}, part) : part);
+  }
+  return out;
+}
 
 export function peerLabel(c: Conversation): string {
   return c.title ?? (c.peer ?? "").replace(/^sips?:/, "");
@@ -68,6 +82,7 @@ export function chatScreen(store: AppStore): View {
   const right = h("section", { class: "chat-pane", "aria-label": t.chat.conversation }, h("div", { class: "chat-head" }, title, callPeer), thread, composer);
 
   async function loadList() {
+    if (search.value.trim()) return void runSearch();
     const convs = (await attempt(store, api.listConversations("messages"))) ?? [];
     if (convs.length === 0) {
       mount(list, h("li", { class: "empty" }, t.chat.empty));
@@ -143,6 +158,56 @@ export function chatScreen(store: AppStore): View {
     await loadList();
   }
 
+  // search over every message: hits replace the list until the box is cleared
+  const search = h("input", {
+    type: "search",
+    autocomplete: "off",
+    "aria-label": t.chat.search,
+    placeholder: t.chat.search,
+    "data-testid": "chat-search",
+    onInput: () => void (search.value.trim() ? runSearch() : loadList()),
+  });
+  const once = latest();
+  async function runSearch() {
+    const query = search.value.trim();
+    const r = await once(api.searchMessages(query, SEARCH_LIMIT));
+    if (!r.ok) {
+      if (!r.stale) reportError(store, r.error);
+      return;
+    }
+    // the box may have been cleared meanwhile
+    if (!search.value.trim()) return;
+    if (!r.value.length) {
+      mount(list, h("li", { class: "empty", "data-testid": "chat-search-empty" }, t.chat.noHits(query)));
+      return;
+    }
+    mount(list, ...r.value.map(hitRow));
+  }
+  function hitRow(hit: SearchHit): HTMLElement {
+    const m = hit.message;
+    return h(
+      "li",
+      {},
+      h(
+        "button",
+        {
+          type: "button",
+          class: "chat-item hit",
+          "data-testid": `chat-hit-${m.id}`,
+          onClick: () => void openHit(m.conversationId),
+        },
+        h("span", { class: "chat-peer" }, m.direction === "out" ? t.chat.you : m.sender.replace(/^sips?:/, "")),
+        h("span", { class: "chat-last", "data-testid": "chat-hit-text" }, ...highlighted(hit.highlighted)),
+        h("time", { class: "chat-when", datetime: new Date(m.createdMs).toISOString() }, new Date(m.createdMs).toLocaleDateString()),
+      ),
+    );
+  }
+  async function openHit(conversation: number) {
+    const c = (await attempt(store, api.listConversations(null)))?.find((x) => x.id === conversation);
+    search.value = "";
+    await open(conversation, c?.peer ?? "");
+  }
+
   // + menu: Create a message asks for a recipient; groups come later
   const menuId = uid("chatmenu");
   const plus = h(
@@ -206,7 +271,7 @@ export function chatScreen(store: AppStore): View {
   const el = h(
     "div",
     { class: "chat-screen" },
-    h("div", { class: "toolbar" }, newForm, h("span", { class: "spacer" }), h("div", { class: "menu-anchor" }, plus, menu)),
+    h("div", { class: "toolbar" }, search, newForm, h("span", { class: "spacer" }), h("div", { class: "menu-anchor" }, plus, menu)),
     h("div", { class: "chat-columns" }, list, right),
   );
   const stops = [
