@@ -121,6 +121,7 @@ export function chatScreen(store: AppStore): View {
     title.textContent = who;
     callPeer.setAttribute("aria-label", t.chat.call(who));
     callPeer.title = t.chat.call(who);
+    callPeer.disabled = !who;
     if (selected.id === null) {
       mount(thread, h("li", { class: "empty" }, t.chat.first));
       return;

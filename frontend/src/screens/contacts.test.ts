@@ -145,6 +145,11 @@ describe("Contacts", () => {
     expect(shell.calls("send_message")).toEqual([{ to: "1005", text: "hello", account: null }]);
   });
 
+  it("shows a contact's presence in the Quick Menu's words", async () => {
+    const { root } = await startApp(directory([contact({ id: 1, name: "Eve", kind: "user", extension: "1009", presence: "dnd" }), contact({ id: 2, name: "Finn", kind: "user", extension: "1010", presence: "away" })]).handlers, "contacts");
+    expect([...root.querySelectorAll("[data-testid=contact-presence]")].map((e) => e.textContent)).toEqual(["Do Not Disturb", "away"]);
+  });
+
   it("adds a personal contact through the form", async () => {
     const dir = directory(PEOPLE);
     const { root, shell } = await startApp(dir.handlers, "contacts");

@@ -137,7 +137,7 @@ export function contactsScreen(store: AppStore): View {
             },
             h("span", { class: "avatar small", "aria-hidden": "true" }, initialsOf(c.name)),
             h("span", { class: "who" }, h("span", { class: "name", "data-testid": "contact-name" }, c.name), h("span", { class: "sub" }, c.company ?? t.contacts.kind[c.kind])),
-            c.presence ? h("span", { class: `presence-tag ${c.presence}` }, c.presence) : null,
+            c.presence ? h("span", { class: `presence-tag ${c.presence}`, "data-testid": "contact-presence" }, presenceWord(c.presence)) : null,
           ),
           star(c, `contact-fav-${c.id}`),
           h(
@@ -354,6 +354,11 @@ export function contactsScreen(store: AppStore): View {
   renderDetail();
   void load();
   return { el, dispose: () => {} };
+}
+
+/** The Quick Menu's word for a known presence; anything else as reported. */
+function presenceWord(p: string): string {
+  return (t.presence as Record<string, string>)[p] ?? p;
 }
 
 function initialsOf(name: string): string {
