@@ -48,7 +48,7 @@ function bubble(m: ChatMessage): HTMLElement {
 
 /** The chat list with the + menu (Create a message, Create a group). */
 export function chatScreen(store: AppStore): View {
-  let selected: { id: number | null; peer: string } | null = null;
+  let selected: { id: number | null; peer: string; label: string } | null = null;
   const list = h("ul", { class: "chat-list", role: "list", "aria-label": t.tabs.chat, "data-testid": "chat-list" });
   const thread = h("ul", { class: "chat-thread", role: "log", "aria-live": "polite", "data-testid": "chat-thread" });
   const title = h("h2", { class: "chat-title", "data-testid": "chat-title" });
@@ -100,7 +100,7 @@ export function chatScreen(store: AppStore): View {
               type: "button",
               class: selected?.id === c.id ? "chat-item active" : "chat-item",
               "data-testid": `chat-conversation-${c.id}`,
-              onClick: () => void open(c.id, c.peer ?? ""),
+              onClick: () => void open(c.id, c.peer ?? "", peerLabel(c)),
             },
             h("span", { class: "chat-peer" }, peerLabel(c)),
             h("span", { class: "chat-last" }, c.lastMessage ?? ""),
@@ -117,11 +117,11 @@ export function chatScreen(store: AppStore): View {
       return;
     }
     right.hidden = false;
-    const who = selected.peer.replace(/^sips?:/, "");
+    const who = selected.label;
     title.textContent = who;
     callPeer.setAttribute("aria-label", t.chat.call(who));
     callPeer.title = t.chat.call(who);
-    callPeer.disabled = !who;
+    callPeer.disabled = !selected.peer;
     if (selected.id === null) {
       mount(thread, h("li", { class: "empty" }, t.chat.first));
       return;
@@ -130,16 +130,19 @@ export function chatScreen(store: AppStore): View {
     mount(thread, ...msgs.map(bubble));
   }
 
-  async function open(id: number | null, peer: string) {
-    if (id === null) {
-      // a conversation with this peer may exist already: continue it
-      const known = (await attempt(store, api.listConversations("messages")))?.find((c) => samePeer(c.peer, peer));
+  async function open(id: number | null, peer: string, label: string | null = null) {
+    if (id === null || label === null) {
+      // a new chat may continue an existing conversation with this peer; a
+      // known one shows the same name as in the lists
+      const convs = await attempt(store, api.listConversations(id === null ? "messages" : null));
+      const known = convs?.find((c) => (id === null ? samePeer(c.peer, peer) : c.id === id));
       if (known) {
         id = known.id;
         peer = known.peer ?? peer;
+        label = peerLabel(known);
       }
     }
-    selected = { id, peer };
+    selected = { id, peer, label: label ?? peer.replace(/^sips?:/, "") };
     await loadThread();
     if (id !== null) {
       await attempt(store, api.markRead(id));
@@ -154,7 +157,7 @@ export function chatScreen(store: AppStore): View {
     const m = await attempt(store, api.sendMessage(selected.peer, text, null));
     if (!m) return;
     input.value = "";
-    selected = { id: m.conversationId, peer: selected.peer };
+    selected = { ...selected, id: m.conversationId };
     await loadThread();
     await loadList();
   }
@@ -204,9 +207,9 @@ export function chatScreen(store: AppStore): View {
     );
   }
   async function openHit(conversation: number) {
-    const c = (await attempt(store, api.listConversations(null)))?.find((x) => x.id === conversation);
     search.value = "";
-    await open(conversation, c?.peer ?? "");
+    // open() finds the conversation's peer and name
+    await open(conversation, "");
   }
 
   // + menu: Create a message asks for a recipient; groups come later

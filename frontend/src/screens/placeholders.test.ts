@@ -51,6 +51,14 @@ describe("Messages dashboard", () => {
     expect(byTestId(root, "chat-thread").closest("section")!.hidden).toBe(true);
   });
 
+  it("Chat names the conversation as the dashboard does", async () => {
+    const { root } = await startApp({ list_conversations: () => [conv({ id: 7, title: "Alice Smith" })] });
+    byTestId(root, "messages-conversation-7").click();
+    await settle();
+    expect(byTestId(root, "chat-title").textContent).toBe("Alice Smith");
+    expect(byTestId(root, "chat-call").getAttribute("aria-label")).toBe("Call Alice Smith");
+  });
+
   it("a peer's name with markup shows literally", async () => {
     const { root } = await startApp({ list_conversations: () => [conv({ title: "<b>Ops</b>", lastMessage: "<img src=x onerror=alert(1)>" })] });
     const row = byTestId(root, "messages-conversation-7");
