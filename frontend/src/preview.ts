@@ -26,6 +26,19 @@ const shell = new FakeShell({
     contact({ id: 3, name: "Carol King", kind: "personal", phones: [{ label: "mobile", number: "+15550002" }, { label: "home", number: "+15550003" }] }),
   ],
   get_settings: () => settings({ theme: (q.get("theme") as "light" | "dark") ?? "system" }),
+  list_conversations: (a) =>
+    [
+      { id: 1, channel: "messages", kind: "direct", peer: "sip:1005@pbx.example.com", title: "Alice Smith", lastActivityMs: Date.now() - 600_000, unread: 2, lastMessage: "Can you take the 3 pm call?" },
+      { id: 2, channel: "messages", kind: "direct", peer: "sip:1003@pbx.example.com", title: null, lastActivityMs: 1_700_000_000_000, unread: 0, lastMessage: "Thanks <b>a lot</b>!" },
+      { id: 3, channel: "sms", kind: "direct", peer: "tel:+15550100", title: null, lastActivityMs: 1_700_000_100_000, unread: 1, lastMessage: "Running late" },
+    ].filter((c) => !a.channel || c.channel === a.channel),
+  list_messages: (a) =>
+    a.conversation === 1
+      ? [
+          { id: 1, conversationId: 1, messageId: "a", direction: "in", sender: "sip:1005@pbx.example.com", body: "Can you take the 3 pm call?", createdMs: Date.now() - 600_000, status: "received" },
+          { id: 2, conversationId: 1, messageId: "b", direction: "out", sender: "sip:1001@pbx.example.com", body: "Yes, put it through.", createdMs: Date.now() - 500_000, status: "read" },
+        ]
+      : [],
 });
 const root = document.getElementById("app")!;
 const store = createStore();

@@ -23,6 +23,13 @@ export interface Notice {
   text: string;
 }
 
+/** A conversation to show in Chat: a known one (`conversation`) or a new one with `peer`. */
+export interface ChatRequest {
+  seq: number;
+  conversation: number | null;
+  peer: string;
+}
+
 export interface AppState {
   tab: Tab;
   page: Page;
@@ -47,6 +54,8 @@ export interface AppState {
   mediaProblems: Record<number, string>;
   /** A link asked to call this: New Call opens filled with it (the user confirms). */
   dialRequest: { seq: number; target: string } | null;
+  /** Chat should open this conversation (from the Messages dashboard or a contact). */
+  chatRequest: ChatRequest | null;
   /** Bumped when a call ends, so the history reloads. */
   historyVersion: number;
   /** Bumped when a message arrives or changes state, so chat views reload. */
@@ -72,6 +81,7 @@ export function initialState(): AppState {
     quality: {},
     mediaProblems: {},
     dialRequest: null,
+    chatRequest: null,
     historyVersion: 0,
     messagesVersion: 0,
     notice: null,
@@ -224,16 +234,28 @@ export async function refreshProfile(store: AppStore): Promise<void> {
   if (profile) store.set({ profile });
 }
 
-/**
- * Connects the store to the shell: listens to engine events first (so none
- * is lost), then loads what is already there.
- */
 let dialSeq = 0;
 /** Offers `target` in New Call (from a tel:/sip:/callto: link). */
 export function requestDial(store: AppStore, target: string): void {
   store.set({ dialRequest: { seq: ++dialSeq, target } });
 }
 
+let chatSeq = 0;
+/** Switches to Chat with the conversation `conversation` (or a new one with `peer`). */
+export function openChat(store: AppStore, peer: string, conversation: number | null = null): void {
+  store.set({
+    tab: "chat",
+    page: "tab",
+    quickMenuOpen: false,
+    callHubOpen: false,
+    chatRequest: { seq: ++chatSeq, conversation, peer },
+  });
+}
+
+/**
+ * Connects the store to the shell: listens to engine events first (so none
+ * is lost), then loads what is already there.
+ */
 export async function connect(store: AppStore): Promise<() => void> {
   const unlisten = await Promise.all([
     onEngineEvent((ev) => store.update((s) => applyEvent(s, ev))),

@@ -118,3 +118,17 @@ test("a contact added through the form can be starred and called", async () => {
   const [c] = (await s.invoke("list_contacts", { tab: "all", query: "E2E" })).filter((x) => x.name === "E2E <b>Echo</b>");
   if (c) await s.invoke("delete_contact", { id: c.id });
 });
+
+test("the Messages dashboard lists a conversation and opens it in Chat, its text kept as text", async () => {
+  const body = "dashboard <u>check</u>";
+  const sent = await s.invoke("send_message", { to: "echo", text: body, account: null });
+  // leave and come back so the dashboard lists afresh (message events refresh it too)
+  await s.click(id("nav-calls"));
+  await s.click(id("nav-messages"));
+  const row = id(`messages-conversation-${sent.conversationId}`);
+  await until("the conversation on the dashboard", () => exists(row));
+  await s.click(row);
+  await until("Chat showing the thread", async () => (await s.textOf(id("chat-thread"))).includes(body));
+  assert.equal(await (await s.find(id("nav-chat"))).attr("aria-selected"), "true");
+  assert.equal(await page(`return document.querySelector("[data-testid=chat-thread] u") === null;`), true, "message text is text, not markup");
+});

@@ -17,6 +17,7 @@ import type {
   HistoryFilter,
   Presence,
   Profile,
+  SearchHit,
   Settings,
   TransferKind,
 } from "./types";
@@ -77,6 +78,8 @@ export const listMessages = (conversation: number, before: number | null, limit:
 export const sendMessage = (to: string, text: string, account: number | null = null) =>
   invoke<ChatMessage>("send_message", { to, text, account });
 export const markRead = (conversation: number) => invoke<number>("mark_read", { conversation });
+/** Full-text search over every message. */
+export const searchMessages = (query: string, limit: number) => invoke<SearchHit[]>("search_messages", { query, limit });
 
 // links
 /** A link the app was started with, once (null when none or already taken). */

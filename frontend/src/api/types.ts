@@ -3,6 +3,7 @@
 // from ./generated and never written by hand here.
 
 import type { AccountConfig } from "./generated/AccountConfig";
+import type { ChatMessage } from "./generated/ChatMessage";
 import type { RegistrationInfo } from "./generated/RegistrationInfo";
 
 /** `app_info`. */
@@ -102,4 +103,10 @@ export interface Conversation {
   lastActivityMs: number;
   unread: number;
   lastMessage: string | null;
+}
+
+/** `search_messages`: a message and its text with each match between \u0001 and \u0002. */
+export interface SearchHit {
+  message: ChatMessage;
+  highlighted: string;
 }

@@ -52,4 +52,62 @@ describe("Chat", () => {
     await settle();
     expect(byTestId(root, "notice-text").textContent).toBe("Group chats come in a later version.");
   });
+
+  it("the phone icon calls the conversation's peer", async () => {
+    const { root, shell } = await startApp({ list_conversations: () => [conv] }, "chat");
+    byTestId(root, "chat-conversation-7").click();
+    await settle();
+    const call = byTestId(root, "chat-call");
+    expect(call.getAttribute("aria-label")).toBe("Call 202@pbx.example.com");
+    call.click();
+    await settle();
+    expect(shell.calls("place_call")).toEqual([{ target: "sip:202@pbx.example.com", account: null }]);
+  });
+
+  it("a new chat with someone already talked to continues that conversation", async () => {
+    const { root, shell } = await startApp({ list_conversations: () => [conv] }, "chat");
+    byTestId(root, "chat-plus").click();
+    byTestId(root, "chat-create-message").click();
+    typeInto(byTestId<HTMLInputElement>(root, "chat-to"), "202");
+    byTestId<HTMLFormElement>(root, "chat-new-form").requestSubmit();
+    await settle();
+    expect(shell.calls("list_messages")[0]).toMatchObject({ conversation: 7 });
+    expect(shell.calls("mark_read")).toEqual([{ conversation: 7 }]);
+  });
+
+  it("searches every message, marks the matches as text, and a hit opens its conversation", async () => {
+    const { root, shell } = await startApp(
+      {
+        list_conversations: () => [conv],
+        search_messages: () => [{ message: msg({ id: 4, body: "meet <b>there</b> at 5" }), highlighted: "meet <b>\u0001there\u0002</b> at 5" }],
+      },
+      "chat",
+    );
+    typeInto(byTestId<HTMLInputElement>(root, "chat-search"), "there");
+    await settle();
+    expect(shell.calls("search_messages")).toEqual([{ query: "there", limit: 50 }]);
+    const hit = byTestId(root, "chat-hit-4");
+    expect(hit.querySelector("b")).toBeNull();
+    expect(byTestId(hit, "chat-hit-text").textContent).toBe("meet <b>there</b> at 5");
+    expect([...hit.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["there"]);
+    // the conversation list is replaced by the hits while searching
+    expect(root.querySelector("[data-testid=chat-conversation-7]")).toBeNull();
+    hit.click();
+    await settle();
+    expect(shell.calls("list_messages")[0]).toMatchObject({ conversation: 7 });
+    expect(byTestId(root, "chat-title").textContent).toBe("202@pbx.example.com");
+    expect(byTestId<HTMLInputElement>(root, "chat-search").value).toBe("");
+    expect(byTestId(root, "chat-conversation-7")).toBeTruthy();
+  });
+
+  it("says when nothing matches, and clearing the box brings the conversations back", async () => {
+    const { root } = await startApp({ list_conversations: () => [conv] }, "chat");
+    const box = byTestId<HTMLInputElement>(root, "chat-search");
+    typeInto(box, "zebra");
+    await settle();
+    expect(byTestId(root, "chat-search-empty").textContent).toBe("No messages match “zebra”.");
+    typeInto(box, "");
+    await settle();
+    expect(byTestId(root, "chat-conversation-7")).toBeTruthy();
+  });
 });

@@ -129,6 +129,27 @@ describe("Contacts", () => {
     expect(maybeTestId(root, "contact-edit")).toBeNull();
   });
 
+  it("Message opens the chat with the contact's extension; without a way to reach them it is off", async () => {
+    const dir = directory(PEOPLE);
+    const { root, shell } = await startApp(dir.handlers, "contacts");
+    byTestId(root, "contact-open-4").click();
+    expect(byTestId<HTMLButtonElement>(root, "contact-detail-message").disabled).toBe(true);
+    byTestId(root, "contact-open-1").click();
+    byTestId(root, "contact-detail-message").click();
+    await settle();
+    expect(byTestId(root, "nav-chat").getAttribute("aria-selected")).toBe("true");
+    expect(byTestId(root, "chat-title").textContent).toBe("1005");
+    typeInto(byTestId<HTMLInputElement>(root, "chat-input"), "hello");
+    byTestId<HTMLFormElement>(root, "chat-composer").requestSubmit();
+    await settle();
+    expect(shell.calls("send_message")).toEqual([{ to: "1005", text: "hello", account: null }]);
+  });
+
+  it("shows a contact's presence in the Quick Menu's words", async () => {
+    const { root } = await startApp(directory([contact({ id: 1, name: "Eve", kind: "user", extension: "1009", presence: "dnd" }), contact({ id: 2, name: "Finn", kind: "user", extension: "1010", presence: "away" })]).handlers, "contacts");
+    expect([...root.querySelectorAll("[data-testid=contact-presence]")].map((e) => e.textContent)).toEqual(["Do Not Disturb", "away"]);
+  });
+
   it("adds a personal contact through the form", async () => {
     const dir = directory(PEOPLE);
     const { root, shell } = await startApp(dir.handlers, "contacts");

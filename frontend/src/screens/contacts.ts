@@ -4,7 +4,7 @@
 
 import * as api from "../api/commands";
 import type { Contact, ContactKind, ContactTab, Phone } from "../api/types";
-import { attempt, reportError, notice, type AppStore } from "../state";
+import { attempt, openChat, reportError, type AppStore } from "../state";
 import { t } from "../strings";
 import { h, mount, text, type View } from "../ui/dom";
 import { field } from "../ui/widgets";
@@ -137,7 +137,7 @@ export function contactsScreen(store: AppStore): View {
             },
             h("span", { class: "avatar small", "aria-hidden": "true" }, initialsOf(c.name)),
             h("span", { class: "who" }, h("span", { class: "name", "data-testid": "contact-name" }, c.name), h("span", { class: "sub" }, c.company ?? t.contacts.kind[c.kind])),
-            c.presence ? h("span", { class: `presence-tag ${c.presence}` }, c.presence) : null,
+            c.presence ? h("span", { class: `presence-tag ${c.presence}`, "data-testid": "contact-presence" }, presenceWord(c.presence)) : null,
           ),
           star(c, `contact-fav-${c.id}`),
           h(
@@ -207,8 +207,13 @@ export function contactsScreen(store: AppStore): View {
           "button",
           {
             type: "button",
+            disabled: callTarget(c) === null,
             "data-testid": "contact-detail-message",
-            onClick: () => store.set({ notice: notice("info", t.contacts.messageLater) }),
+            // as in the guide: a contact's Message opens the chat with them
+            onClick: () => {
+              const target = callTarget(c);
+              if (target) openChat(store, target);
+            },
           },
           t.contacts.message,
         ),
@@ -349,6 +354,11 @@ export function contactsScreen(store: AppStore): View {
   renderDetail();
   void load();
   return { el, dispose: () => {} };
+}
+
+/** The Quick Menu's word for a known presence; anything else as reported. */
+function presenceWord(p: string): string {
+  return (t.presence as Record<string, string>)[p] ?? p;
 }
 
 function initialsOf(name: string): string {

@@ -1,19 +1,58 @@
-// Messages, Chat and Meetings: laid out as in the guide, with honest empty
-// states until the messaging and meetings commands exist.
+// Messages and Meetings, laid out as in the guide. The Messages dashboard
+// lists the conversations of each channel (opening one continues it in Chat);
+// Voicemail and Meetings show honest empty states, as the engine has no
+// voicemail or meetings commands yet.
 
-import type { AppStore } from "../state";
+import * as api from "../api/commands";
+import type { Conversation } from "../api/types";
+import { openChat, reportError, type AppStore } from "../state";
 import { t } from "../strings";
 import { h, mount, text, type View } from "../ui/dom";
 import { field, uid } from "../ui/widgets";
+import { peerLabel } from "./chat";
+import { latest } from "./picker";
 
 const MESSAGE_SECTIONS = ["team", "sms", "whatsapp", "voicemail"] as const;
 type MessageSection = (typeof MESSAGE_SECTIONS)[number];
 
+/** The `list_conversations` channel of each section (voicemail has none yet). */
+const CHANNELS: Record<MessageSection, string | null> = { team: "messages", sms: "sms", whatsapp: "whatsapp", voicemail: null };
+
+function when(ms: number): string {
+  const d = new Date(ms);
+  const today = new Date().toDateString() === d.toDateString();
+  return today ? d.toLocaleTimeString(undefined, { timeStyle: "short" }) : d.toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
+function conversationRow(store: AppStore, c: Conversation): HTMLElement {
+  const who = peerLabel(c);
+  return h(
+    "li",
+    {},
+    h(
+      "button",
+      {
+        type: "button",
+        class: c.unread > 0 ? "chat-item unread" : "chat-item",
+        "aria-label": c.unread > 0 ? t.messages.openUnread(who, c.unread) : t.messages.open(who),
+        "data-testid": `messages-conversation-${c.id}`,
+        onClick: () => openChat(store, c.peer ?? who, c.id),
+      },
+      h("span", { class: "chat-peer", "data-testid": "messages-peer" }, who),
+      h("span", { class: "chat-last" }, c.lastMessage ?? ""),
+      h("time", { class: "chat-when", datetime: new Date(c.lastActivityMs).toISOString() }, when(c.lastActivityMs)),
+      c.unread > 0 ? h("span", { class: "badge", "data-testid": "messages-unread" }, String(c.unread)) : null,
+    ),
+  );
+}
+
 /** The Messages dashboard: Messages, SMS, WhatsApp and Voicemail. */
-export function messagesScreen(_store: AppStore): View {
+export function messagesScreen(store: AppStore): View {
   let current: MessageSection = "team";
+  const once = latest();
   const panelId = uid("msgs");
   const body = h("div", { class: "panel", role: "tabpanel", id: panelId, "data-testid": "messages-panel" });
+  const list = h("ul", { class: "chat-list", role: "list", "data-testid": "messages-list" });
   const tabs = MESSAGE_SECTIONS.map((s) =>
     h(
       "button",
@@ -28,14 +67,47 @@ export function messagesScreen(_store: AppStore): View {
       t.messages.sections[s],
     ),
   );
+  const empty = (s: MessageSection) => h("p", { class: "empty", "data-testid": "messages-empty" }, t.messages.empty[s]);
+
+  async function load() {
+    const section = current;
+    const channel = CHANNELS[section];
+    if (channel === null) {
+      mount(body, empty(section), h("p", { class: "hint", "data-testid": "messages-hint" }, t.messages.voicemailNotYet));
+      return;
+    }
+    list.setAttribute("aria-busy", "true");
+    const r = await once(api.listConversations(channel));
+    if (!r.ok) {
+      if (!r.stale) {
+        list.removeAttribute("aria-busy");
+        reportError(store, r.error);
+      }
+      return;
+    }
+    list.removeAttribute("aria-busy");
+    if (!r.value.length) {
+      mount(body, empty(section), section === "team" ? h("p", { class: "hint", "data-testid": "messages-hint" }, t.messages.startHint) : null);
+      return;
+    }
+    mount(list, ...r.value.map((c) => conversationRow(store, c)));
+    list.setAttribute("aria-label", t.messages.sections[section]);
+    mount(body, list);
+  }
+
   function show(s: MessageSection) {
     current = s;
     for (const b of tabs) b.setAttribute("aria-selected", String(b.dataset.testid === `messages-tab-${current}`));
-    mount(body, h("p", { class: "empty", "data-testid": "messages-empty" }, t.messages.empty[s]), h("p", { class: "hint" }, t.messages.notYet));
+    void load();
   }
-  show(current);
+  for (const b of tabs) b.setAttribute("aria-selected", String(b.dataset.testid === `messages-tab-${current}`));
   const el = h("div", { class: "messages-screen" }, h("div", { class: "segmented", role: "tablist", "aria-label": t.messages.sectionsLabel }, ...tabs), body);
-  return { el, dispose: () => {} };
+  // the first call loads; later ones follow arriving and changing messages
+  const stop = store.watch(
+    (s) => s.messagesVersion,
+    () => void load(),
+  );
+  return { el, dispose: stop };
 }
 
 /** Meetings: upcoming list, join, and the schedule form. */

@@ -147,6 +147,7 @@ function defaults(): Record<string, Handler> {
     list_messages: () => [],
     send_message: () => ({ id: 1, conversationId: 1, messageId: "m1", direction: "out", sender: "sip:101@pbx", body: "", createdMs: 0, status: "pending" }),
     mark_read: () => 0,
+    search_messages: () => [],
   };
 }
 
